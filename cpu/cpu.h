@@ -1,0 +1,263 @@
+/* The CPU: architectural state plus what the interpreter needs around it.
+ *
+ * Conventions every handler follows (DESIGN.md "Exceptions are values"):
+ * - A handler is `int op_<NAME>(Cpu *cpu, const Insn *i)` for the table entry OPX_<NAME>. When it
+ *   runs, s.eip already points past the instruction (next_eip); the start is cpu->insn_eip.
+ * - It returns 0, or the nonzero value of cpu_raise()/cpu_gp()/... after recording an exception
+ *   in the CPU state. The run loop then rewinds EIP to the instruction's start and delivers it.
+ *   Before returning nonzero a handler must not have changed architectural state it cannot undo:
+ *   do every access that can fault (reads, write probes) before the first register or memory
+ *   update.
+ * - STI, MOV SS and POP SS hold off interrupts until the next instruction has completed by
+ *   setting s.inhibit_irq = 2: the loop decrements it after every instruction.
+ * - Anything that must end the current run of instructions (a mode change, a write to a device
+ *   that may move a timer deadline, HLT) sets a bit in cpu->pending with cpu_request_exit().
+ */
+#ifndef X86PC_CPU_H
+#define X86PC_CPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "chipset/clock.h"
+#include "cpu/state.h"
+#include "decoder/insn.h"
+#include "mmu/bus.h"
+#include "mmu/mmu.h"
+
+typedef struct Cpu Cpu;
+typedef int (*OpHandler)(Cpu *cpu, const Insn *i);
+
+/* run-loop stop reasons */
+typedef enum CpuStop {
+    CPU_STOP_DEADLINE = 0, /* a timer is due (or the budget ran out) */
+    CPU_STOP_HALT,         /* halted, waiting for an interrupt */
+    CPU_STOP_EXIT,         /* cpu_request_exit() from outside or from a device */
+    CPU_STOP_SHUTDOWN,     /* triple fault */
+    CPU_STOP_DEBUG,        /* breakpoint, watchpoint or single-step for the debugger */
+} CpuStop;
+
+/* cpu->pending bits, checked between instructions */
+#define PEND_INTR 0x01u  /* the INTR line is high */
+#define PEND_NMI 0x02u
+#define PEND_EXIT 0x04u  /* leave the run loop at the next boundary */
+#define PEND_FLUSH 0x08u /* decoded code or TLB must be flushed (mode change) */
+#define PEND_RESET 0x10u /* INIT/reset requested */
+
+/* interrupt kinds for cpu_interrupt() */
+#define INT_EXT 0      /* external (PIC/APIC) or NMI */
+#define INT_SOFT 1     /* INT n (subject to IOPL/VME rules) */
+#define INT_SOFT_EXC 2 /* INT3, INTO: software, but not IOPL-checked in V86 (SDM) */
+#define INT_ICEBP 3    /* INT1 / F1 */
+#define INT_EXC 4      /* processor exception */
+
+/* CPU modes (derived from CR0.PE and EFLAGS.VM) */
+enum { MODE_REAL = 0, MODE_PROT = 1, MODE_V86 = 2 };
+
+typedef struct CpuModel {
+    const char *name;
+    uint32_t family, model, stepping;
+    uint32_t cpuid_edx, cpuid_ecx;
+    uint32_t isa_mask; /* bit per IsaLevel the model implements */
+} CpuModel;
+
+/* the decoded-instruction cache (cpu/exec.c) */
+#define ICACHE_BITS 14
+#define ICACHE_SIZE (1u << ICACHE_BITS)
+typedef struct ICacheEntry {
+    uint32_t paddr;  /* physical address of the first byte | 1 if CS.D (32-bit default) */
+    uint32_t gen;    /* page generation when decoded */
+    OpHandler fn;
+    Insn insn;
+} ICacheEntry;
+
+struct Cpu {
+    CpuState s;
+    Mmu mmu;
+    Bus *bus;
+    Clock *clock;
+    const CpuModel *model;
+
+    uint32_t pending;
+    uint8_t mode;        /* MODE_* */
+    uint8_t intr_line;   /* level of the INTR input */
+    uint8_t shutdown;    /* triple fault happened: cpu_run returns CPU_STOP_SHUTDOWN */
+    uint32_t insn_eip;   /* EIP of the instruction executing */
+
+    /* the interrupt controller: returns the vector of the highest pending interrupt (INTA) */
+    int (*intr_ack)(void *opaque);
+    void *intr_opaque;
+    /* board hooks */
+    void (*on_shutdown)(void *opaque); /* triple fault */
+    void *board_opaque;
+
+    /* decoded instructions */
+    ICacheEntry *icache;
+    uint32_t *page_gen;  /* per physical page; bumped when code on it is written */
+
+    /* statistics */
+    uint64_t retired;
+    uint64_t halted_ticks;
+};
+
+/* ---- lifetime (cpu/exec.c) ---- */
+int cpu_init(Cpu *cpu, Bus *bus, Clock *clock, const CpuModel *model);
+void cpu_free(Cpu *cpu);
+void cpu_reset(Cpu *cpu);                    /* power-on / RESET state (SDM 9.1.1) */
+CpuStop cpu_run(Cpu *cpu, uint64_t max_insns); /* until a deadline, a stop, or max_insns */
+void cpu_set_intr(Cpu *cpu, int level);      /* the INTR pin */
+void cpu_nmi(Cpu *cpu);
+static inline void cpu_request_exit(Cpu *cpu)
+{
+    cpu->pending |= PEND_EXIT;
+}
+void cpu_flush_decoded(Cpu *cpu);            /* drop every decoded instruction */
+void cpu_update_mode(Cpu *cpu);              /* after CR0.PE or EFLAGS.VM changed */
+extern const CpuModel kCpuPentiumPro;
+extern const CpuModel kCpuPentium2;
+
+/* ---- exceptions as values ---- */
+static inline int cpu_raise(Cpu *cpu, int vector, int has_error, uint32_t error)
+{
+    cpu->s.exc_vector = (uint8_t)vector;
+    cpu->s.exc_has_error = (uint8_t)has_error;
+    cpu->s.exc_error = error;
+    return 1;
+}
+static inline int cpu_gp(Cpu *cpu, uint32_t err)
+{
+    return cpu_raise(cpu, EXC_GP, 1, err);
+}
+static inline int cpu_ud(Cpu *cpu)
+{
+    return cpu_raise(cpu, EXC_UD, 0, 0);
+}
+static inline int cpu_ss_fault(Cpu *cpu, uint32_t err)
+{
+    return cpu_raise(cpu, EXC_SS, 1, err);
+}
+
+/* Deliver the exception recorded in s.exc_* (cpu/interrupt.c): double fault when the SDM says
+ * so, triple fault -> shutdown. EIP has been rewound to the faulting instruction for faults. */
+void cpu_deliver_exception(Cpu *cpu);
+/* Deliver an interrupt or exception through the IVT/IDT (all modes, gates, stack switches, task
+ * gates, V86 and VME redirection for INT_SOFT). Returns 0, or nonzero with a new exception
+ * recorded (the caller decides on double fault). s.eip must be the return address. */
+int cpu_interrupt(Cpu *cpu, uint8_t vector, int kind, int has_error, uint32_t error);
+
+/* ---- flags (cpu/flags.c) ---- */
+uint32_t cpu_get_eflags(Cpu *cpu);                    /* materialise the lazy bits */
+void cpu_set_eflags_raw(Cpu *cpu, uint32_t v);        /* no privilege rules; bit 1 forced */
+bool cpu_cf(Cpu *cpu);
+bool cpu_zf(Cpu *cpu);
+bool cpu_sf(Cpu *cpu);
+bool cpu_of(Cpu *cpu);
+bool cpu_pf(Cpu *cpu);
+bool cpu_af(Cpu *cpu);
+bool cpu_cond(Cpu *cpu, int cc);                      /* Jcc condition 0-15 */
+static inline void cpu_set_lazy(Cpu *cpu, int op, int size, uint32_t res, uint32_t op1,
+                                uint32_t op2)
+{
+    cpu->s.lf_op = (uint8_t)op;
+    cpu->s.lf_size = (uint8_t)size;
+    cpu->s.lf_res = res;
+    cpu->s.lf_op1 = op1;
+    cpu->s.lf_op2 = op2;
+}
+/* Set some arithmetic flags explicitly (materialises the rest first). */
+void cpu_set_flags_mask(Cpu *cpu, uint32_t mask, uint32_t values);
+
+/* ---- registers ---- */
+static inline uint8_t cpu_reg8(const Cpu *cpu, int n)
+{
+    uint32_t r = cpu->s.regs[n & 3];
+    return (uint8_t)(n & 4 ? r >> 8 : r);
+}
+static inline void cpu_set_reg8(Cpu *cpu, int n, uint8_t v)
+{
+    uint32_t *r = &cpu->s.regs[n & 3];
+    if (n & 4) {
+        *r = (*r & 0xFFFF00FFu) | ((uint32_t)v << 8);
+    } else {
+        *r = (*r & 0xFFFFFF00u) | v;
+    }
+}
+static inline void cpu_set_reg16(Cpu *cpu, int n, uint16_t v)
+{
+    cpu->s.regs[n] = (cpu->s.regs[n] & 0xFFFF0000u) | v;
+}
+/* Read/write a register of the instruction's operand size (2 or 4 bytes). */
+static inline unsigned insn_osize(const Insn *i)
+{
+    return (i->flags & INSN_OP32) ? 4 : 2;
+}
+static inline uint32_t cpu_reg_v(const Cpu *cpu, const Insn *i, int n)
+{
+    return (i->flags & INSN_OP32) ? cpu->s.regs[n] : (cpu->s.regs[n] & 0xFFFF);
+}
+static inline void cpu_set_reg_v(Cpu *cpu, const Insn *i, int n, uint32_t v)
+{
+    if (i->flags & INSN_OP32) {
+        cpu->s.regs[n] = v;
+    } else {
+        cpu_set_reg16(cpu, n, (uint16_t)v);
+    }
+}
+/* Set EIP after a near branch: truncated to 16 bits with a 16-bit operand size; #GP(0) if past
+ * the CS limit (the SDM's check for every near transfer). */
+int cpu_jump_near(Cpu *cpu, uint32_t target, unsigned osize);
+
+/* ---- memory through segments (cpu/segmem.c) ----
+ * `seg` is SEG_ES..SEG_GS; `off` the offset. These check the segment (present, rights, limit,
+ * expand-down; #GP(0), or #SS(0) for SS) and then paging, raising the right exception. */
+int cpu_read8(Cpu *cpu, int seg, uint32_t off, uint8_t *v);
+int cpu_read16(Cpu *cpu, int seg, uint32_t off, uint16_t *v);
+int cpu_read32(Cpu *cpu, int seg, uint32_t off, uint32_t *v);
+int cpu_write8(Cpu *cpu, int seg, uint32_t off, uint8_t v);
+int cpu_write16(Cpu *cpu, int seg, uint32_t off, uint16_t v);
+int cpu_write32(Cpu *cpu, int seg, uint32_t off, uint32_t v);
+/* size 1, 2 or 4: value zero-extended */
+int cpu_read(Cpu *cpu, int seg, uint32_t off, unsigned size, uint32_t *v);
+int cpu_write(Cpu *cpu, int seg, uint32_t off, unsigned size, uint32_t v);
+/* check that a write of `size` bytes would succeed (segment and paging) without writing */
+int cpu_probe_write(Cpu *cpu, int seg, uint32_t off, unsigned size);
+/* linear reads and writes at a given privilege (descriptor tables, TSS: supervisor) */
+int cpu_lin_read(Cpu *cpu, uint32_t lin, unsigned size, bool supervisor, uint32_t *v);
+int cpu_lin_write(Cpu *cpu, uint32_t lin, unsigned size, bool supervisor, uint32_t v);
+
+/* ---- ModRM operands (cpu/segmem.c) ---- */
+uint32_t cpu_ea(const Cpu *cpu, const Insn *i); /* offset of the memory operand */
+/* r/m operand of `size` bytes: a register when mod == 3, else memory at seg:ea */
+int cpu_read_rm(Cpu *cpu, const Insn *i, unsigned size, uint32_t *v);
+int cpu_write_rm(Cpu *cpu, const Insn *i, unsigned size, uint32_t v);
+/* read-modify-write: reads after checking the write would succeed, so the write cannot fault */
+int cpu_read_rm_rmw(Cpu *cpu, const Insn *i, unsigned size, uint32_t *v);
+
+/* ---- stack (cpu/segmem.c): SS:ESP or SS:SP by SS.B, size 2 or 4 ---- */
+int cpu_push(Cpu *cpu, unsigned size, uint32_t v);
+int cpu_pop(Cpu *cpu, unsigned size, uint32_t *v);
+/* read the stack at ESP+offset without popping (multi-pop instructions check first) */
+int cpu_stack_read(Cpu *cpu, uint32_t offset, unsigned size, uint32_t *v);
+static inline uint32_t cpu_sp_mask(const Cpu *cpu)
+{
+    return (cpu->s.seg[SEG_SS].attr & SEG_ATTR_DB) ? 0xFFFFFFFFu : 0xFFFFu;
+}
+
+/* ---- segments (cpu/seg.c) ---- */
+/* MOV/POP to a segment register, LDS..LGS: every mode's rules (real: base = sel << 4). */
+int cpu_load_seg(Cpu *cpu, int seg, uint16_t sel);
+/* real-mode / V86 style load with no checks */
+void cpu_load_seg_real(Cpu *cpu, int seg, uint16_t sel);
+/* far transfers (cpu/far.c): JMP/CALL through code segments, call gates, task gates, TSS */
+int cpu_far_jump(Cpu *cpu, uint16_t sel, uint32_t off, unsigned osize);
+int cpu_far_call(Cpu *cpu, uint16_t sel, uint32_t off, unsigned osize);
+int cpu_far_ret(Cpu *cpu, unsigned osize, uint16_t pop_bytes);
+int cpu_iret(Cpu *cpu, unsigned osize);
+
+/* ---- I/O (cpu/io.c): IOPL and TSS I/O-bitmap checks, then the bus ---- */
+int cpu_io_check(Cpu *cpu, uint16_t port, unsigned size);
+int cpu_in(Cpu *cpu, uint16_t port, unsigned size, uint32_t *v);
+int cpu_out(Cpu *cpu, uint16_t port, unsigned size, uint32_t v);
+
+#endif

@@ -1,0 +1,362 @@
+/* The interpreter's run loop: fetch through the TLB, decode once per instruction per code page,
+ * dispatch through the handler table generated from decoder/opcodes.def, and check for pending
+ * events between instructions.
+ *
+ * Virtual time: every instruction executed (retired, or faulted and turned into an exception)
+ * advances the clock by one tick; an external interrupt's delivery takes no tick. The loop stops
+ * exactly when the clock reaches the earliest timer deadline, so timers fire at the same
+ * instruction count on every run (DESIGN.md "Virtual time").
+ *
+ * Decoded instructions live in a direct-mapped cache keyed by physical address and the CS D bit.
+ * Each physical page has a generation number; a write to a page that holds decoded code (the bus
+ * reports it through code_write) bumps the generation, which invalidates every entry from that
+ * page at once. Instructions that straddle two pages are decoded each time and never cached.
+ */
+#include <stdlib.h>
+
+#include "cpu/cpu.h"
+#include "decoder/decode.h"
+#include "decoder/opcodes.h"
+#include "mmu/log.h"
+
+/* Handlers are looked up through weak references: one nobody has written resolves to NULL and
+ * raises #UD (tests/unit/test_dispatch.c lists those, and requires none for the model's ISA). */
+#define OP(code, ext, pfx, name, mnem, o1, o2, o3, isa, attr, frd, fwr, fund)                     \
+    extern int op_##name(Cpu *cpu, const Insn *i) __attribute__((weak));
+#include "decoder/opcodes.def"
+#undef OP
+
+const OpHandler kOpHandlers[OPX_COUNT] = {
+#define OP(code, ext, pfx, name, mnem, o1, o2, o3, isa, attr, frd, fwr, fund) op_##name,
+#include "decoder/opcodes.def"
+#undef OP
+};
+
+static int op_undefined(Cpu *cpu, const Insn *i)
+{
+    (void)i;
+    return cpu_ud(cpu);
+}
+
+/* The handler to run for a decoded instruction on this CPU model. */
+static OpHandler handler_for(const Cpu *cpu, const Insn *i)
+{
+    const OpInfo *info = &kOpTable[i->op];
+    if ((info->attr & UD) || !(cpu->model->isa_mask & (1u << info->isa)) || !kOpHandlers[i->op]) {
+        return op_undefined;
+    }
+    return kOpHandlers[i->op];
+}
+
+static void on_code_write(void *opaque, uint32_t ppage)
+{
+    Cpu *cpu = opaque;
+    cpu->page_gen[ppage]++;
+    cpu->bus->code[ppage] = 0;
+}
+
+static void on_map_changed(void *opaque)
+{
+    Cpu *cpu = opaque;
+    mmu_flush_all(&cpu->mmu);
+    cpu_flush_decoded(cpu);
+}
+
+int cpu_init(Cpu *cpu, Bus *bus, Clock *clock, const CpuModel *model)
+{
+    memset(cpu, 0, sizeof *cpu);
+    cpu->bus = bus;
+    cpu->clock = clock;
+    cpu->model = model;
+    cpu->icache = calloc(ICACHE_SIZE, sizeof *cpu->icache);
+    cpu->page_gen = calloc(PHYS_PAGES, sizeof *cpu->page_gen);
+    if (!cpu->icache || !cpu->page_gen) {
+        cpu_free(cpu);
+        return -1;
+    }
+    mmu_init(&cpu->mmu, &cpu->s, bus);
+    bus->cpu_opaque = cpu;
+    bus->code_write = on_code_write;
+    bus->map_changed = on_map_changed;
+    cpu_flush_decoded(cpu);
+    cpu_reset(cpu);
+    return 0;
+}
+
+void cpu_free(Cpu *cpu)
+{
+    free(cpu->icache);
+    free(cpu->page_gen);
+    cpu->icache = NULL;
+    cpu->page_gen = NULL;
+}
+
+void cpu_flush_decoded(Cpu *cpu)
+{
+    for (uint32_t k = 0; k < ICACHE_SIZE; k++) {
+        cpu->icache[k].paddr = 1; /* odd with D clear never matches: (paddr | d) has d in bit 0 */
+        cpu->icache[k].gen = 0xFFFFFFFFu;
+    }
+}
+
+void cpu_update_mode(Cpu *cpu)
+{
+    CpuState *s = &cpu->s;
+    if (!(s->cr0 & CR0_PE)) {
+        cpu->mode = MODE_REAL;
+        s->cpl = 0;
+    } else if (s->eflags & F_VM) {
+        cpu->mode = MODE_V86;
+        s->cpl = 3;
+    } else {
+        cpu->mode = MODE_PROT;
+    }
+}
+
+static void seg_reset(SegReg *sg, uint16_t sel, uint32_t base, uint16_t attr)
+{
+    sg->sel = sel;
+    sg->base = base;
+    sg->limit = 0xFFFF;
+    sg->attr = attr;
+}
+
+/* Power-on and RESET state: SDM vol. 3, 9.1.1, table 9-1. */
+void cpu_reset(Cpu *cpu)
+{
+    CpuState *s = &cpu->s;
+    memset(s, 0, sizeof *s);
+    s->eflags = 0x00000002u;
+    s->eip = 0xFFF0;
+    seg_reset(&s->seg[SEG_CS], 0xF000, 0xFFFF0000u, 0x9B);
+    for (int r = 0; r < 6; r++) {
+        if (r != SEG_CS) {
+            seg_reset(&s->seg[r], 0, 0, 0x93);
+        }
+    }
+    seg_reset(&s->ldtr, 0, 0, 0x82);
+    seg_reset(&s->tr, 0, 0, 0x8B);
+    s->gdtr.limit = 0xFFFF;
+    s->idtr.limit = 0xFFFF;
+    s->cr0 = 0x60000010u;
+    s->dr[6] = 0xFFFF0FF0u;
+    s->dr[7] = 0x00000400u;
+    s->regs[R_EDX] = (cpu->model->family << 8) | (cpu->model->model << 4) | cpu->model->stepping;
+    s->apic_base_msr_lo = 0xFEE00900u; /* BSP, enabled */
+    s->tsc_offset = (uint64_t)0 - cpu->clock->ticks;
+    s->fpu.cw = 0x0040; /* RESET (not FINIT) value */
+    s->fpu.tw = 0x5555; /* all valid (zero) after RESET on a P6 ... */
+    s->fpu.tw = 0xFFFF; /* ... but the SDM's table 9-1 gives empty: follow the SDM */
+    s->mxcsr = 0x1F80;
+    cpu->pending &= PEND_INTR | PEND_NMI;
+    cpu_update_mode(cpu);
+    mmu_flush_all(&cpu->mmu);
+}
+
+void cpu_set_intr(Cpu *cpu, int level)
+{
+    cpu->intr_line = (uint8_t)(level != 0);
+    if (level) {
+        cpu->pending |= PEND_INTR;
+    } else {
+        cpu->pending &= ~PEND_INTR;
+    }
+}
+
+void cpu_nmi(Cpu *cpu)
+{
+    cpu->pending |= PEND_NMI;
+}
+
+/* Fetch the bytes of the instruction at CS:EIP and decode it. Returns 0 with *i and *paddr
+ * filled (paddr = UINT32_MAX if the instruction straddles pages and must not be cached), or
+ * nonzero with an exception recorded. */
+static int fetch_decode(Cpu *cpu, uint32_t lin, Insn *i, uint32_t *paddr_out)
+{
+    CpuState *s = &cpu->s;
+    int acc = ACC_FETCH | (s->cpl == 3 ? ACC_USER : 0);
+    uint32_t pa;
+    if (mmu_translate(&cpu->mmu, lin, acc, &pa)) {
+        return 1;
+    }
+    uint8_t buf[16];
+    unsigned first = 0x1000 - (lin & 0xFFF);
+    if (first > 15) {
+        first = 15;
+    }
+    for (unsigned k = 0; k < first; k++) {
+        buf[k] = (uint8_t)bus_read(cpu->bus, pa + k, 1);
+    }
+    bool d32 = (s->seg[SEG_CS].attr & SEG_ATTR_DB) != 0;
+    DecodeStatus st = decode_insn(i, buf, first, d32);
+    *paddr_out = pa;
+    if (st == DEC_MORE) {
+        uint32_t pa2;
+        if (mmu_translate(&cpu->mmu, lin + first, acc, &pa2)) {
+            return 1;
+        }
+        for (unsigned k = first; k < 15; k++) {
+            buf[k] = (uint8_t)bus_read(cpu->bus, pa2 + (k - first), 1);
+        }
+        st = decode_insn(i, buf, 15, d32);
+        *paddr_out = UINT32_MAX;
+    }
+    if (st == DEC_TOOLONG) {
+        return cpu_gp(cpu, 0);
+    }
+    if (st != DEC_OK) {
+        /* #UD, unless the bytes that make it undefined lie past the CS limit */
+        return cpu_ud(cpu);
+    }
+    return 0;
+}
+
+/* Deliver what the pending bits and the halted state call for. Returns -1 to go on executing,
+ * or a CpuStop. */
+static int handle_events(Cpu *cpu)
+{
+    CpuState *s = &cpu->s;
+    if (cpu->pending & PEND_RESET) {
+        cpu->pending &= ~PEND_RESET;
+        cpu_reset(cpu);
+    }
+    if (cpu->pending & PEND_FLUSH) {
+        cpu->pending &= ~PEND_FLUSH;
+        cpu_flush_decoded(cpu);
+        mmu_flush_all(&cpu->mmu);
+    }
+    if (cpu->pending & PEND_EXIT) {
+        cpu->pending &= ~PEND_EXIT;
+        return CPU_STOP_EXIT;
+    }
+    if (cpu->shutdown) {
+        return CPU_STOP_SHUTDOWN;
+    }
+    if (!s->inhibit_irq) {
+        /* SDM 6.9: NMI before maskable interrupts */
+        if ((cpu->pending & PEND_NMI) && !s->nmi_blocked) {
+            cpu->pending &= ~PEND_NMI;
+            s->halted = 0;
+            s->nmi_blocked = 1;
+            if (cpu_interrupt(cpu, EXC_NMI, INT_EXT, 0, 0)) {
+                cpu_deliver_exception(cpu);
+            }
+            return -1;
+        }
+        if ((cpu->pending & PEND_INTR) && (s->eflags & F_IF)) {
+            int vec = cpu->intr_ack ? cpu->intr_ack(cpu->intr_opaque) : -1;
+            s->halted = 0;
+            if (vec >= 0) {
+                xlog(LOG_INT, "irq vector 0x%02x at %04x:%08x", vec, s->seg[SEG_CS].sel, s->eip);
+                if (cpu_interrupt(cpu, (uint8_t)vec, INT_EXT, 0, 0)) {
+                    cpu_deliver_exception(cpu);
+                }
+            }
+            return -1;
+        }
+    }
+    if (s->halted) {
+        return CPU_STOP_HALT;
+    }
+    return -1;
+}
+
+/* Raise #DB for a single-step trap (EFLAGS.TF was set when the instruction began). */
+static void single_step_trap(Cpu *cpu)
+{
+    cpu->s.dr[6] |= 0x4000u; /* BS */
+    if (cpu_interrupt(cpu, EXC_DB, INT_EXC, 0, 0)) {
+        cpu_deliver_exception(cpu);
+    }
+}
+
+CpuStop cpu_run(Cpu *cpu, uint64_t max_steps)
+{
+    CpuState *s = &cpu->s;
+    Clock *clk = cpu->clock;
+    uint64_t steps = 0;
+    while (steps < max_steps) {
+        if (cpu->pending || s->halted || cpu->shutdown) {
+            int r = handle_events(cpu);
+            if (r >= 0) {
+                return (CpuStop)r;
+            }
+            if (cpu->shutdown) {
+                return CPU_STOP_SHUTDOWN;
+            }
+        }
+        if (clk->ticks >= clk->next_deadline) {
+            return CPU_STOP_DEADLINE;
+        }
+        steps++;
+        clk->ticks++;
+        uint32_t trap_flags = s->eflags & F_TF;
+        uint32_t lin = s->seg[SEG_CS].base + s->eip;
+        cpu->insn_eip = s->eip;
+
+        /* fetch: the TLB gives the physical address; the cache gives the decoded instruction */
+        uint32_t pa;
+        const TlbEntry *te = &cpu->mmu.rd[s->cpl == 3][(lin >> 12) & (TLB_SIZE - 1)];
+        const Insn *insn;
+        OpHandler fn;
+        Insn tmp;
+        uint32_t d = (s->seg[SEG_CS].attr & SEG_ATTR_DB) ? 1 : 0;
+        ICacheEntry *ce = NULL;
+        if (te->tag == (lin & ~0xFFFu)) {
+            pa = te->ppage | (lin & 0xFFF);
+            ce = &cpu->icache[(pa ^ (pa >> ICACHE_BITS)) & (ICACHE_SIZE - 1)];
+            if (ce->paddr != (pa | d) || ce->gen != cpu->page_gen[pa >> 12]) {
+                ce = NULL;
+            }
+        }
+        if (ce) {
+            insn = &ce->insn;
+            fn = ce->fn;
+        } else {
+            if (fetch_decode(cpu, lin, &tmp, &pa)) {
+                s->eip = cpu->insn_eip;
+                cpu_deliver_exception(cpu);
+                continue;
+            }
+            fn = handler_for(cpu, &tmp);
+            insn = &tmp;
+            if (pa != UINT32_MAX && (pa & 0xFFF) + tmp.len <= 0x1000 &&
+                cpu->bus->pages[pa >> 12].rd) {
+                uint32_t pp = pa >> 12;
+                if (!cpu->bus->code[pp]) {
+                    cpu->bus->code[pp] = 1;
+                    mmu_protect_code_page(&cpu->mmu, pp << 12);
+                }
+                ce = &cpu->icache[(pa ^ (pa >> ICACHE_BITS)) & (ICACHE_SIZE - 1)];
+                ce->paddr = pa | d;
+                ce->gen = cpu->page_gen[pp];
+                ce->fn = fn;
+                ce->insn = tmp;
+                insn = &ce->insn;
+            }
+        }
+        /* the whole instruction must lie within the CS limit */
+        if (s->eip + insn->len - 1 > s->seg[SEG_CS].limit || s->eip + insn->len < s->eip) {
+            cpu_gp(cpu, 0);
+            cpu_deliver_exception(cpu);
+            continue;
+        }
+        s->eip += insn->len;
+        if (!(insn->flags & INSN_OP32) && !d) {
+            /* 16-bit code: IP wraps within the segment (the limit check above caught overruns) */
+        }
+        if (fn(cpu, insn)) {
+            s->eip = cpu->insn_eip;
+            cpu_deliver_exception(cpu);
+            continue;
+        }
+        cpu->retired++;
+        if (__builtin_expect(s->inhibit_irq != 0, 0)) {
+            s->inhibit_irq--;
+        }
+        if (__builtin_expect(trap_flags != 0, 0)) {
+            single_step_trap(cpu);
+        }
+    }
+    return CPU_STOP_DEADLINE;
+}

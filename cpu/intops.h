@@ -1,0 +1,100 @@
+/* Private helpers shared by the integer instruction files (alu.c, shift.c, muldiv.c, bcd.c,
+ * bits.c, string.c, data.c, branch.c, flags.c): operand-size arithmetic and the register fast
+ * path of ModRM operands. Memory operands go through cpu/segmem.c (cpu_read_rm and friends), so
+ * the segment and paging rules live in one place.
+ */
+#ifndef X86PC_CPU_INTOPS_H
+#define X86PC_CPU_INTOPS_H
+
+#include "cpu/cpu.h"
+
+/* all-ones mask and sign bit of a 1-, 2- or 4-byte operand */
+static inline uint32_t size_mask(unsigned size)
+{
+    return size == 4 ? 0xFFFFFFFFu : (size == 2 ? 0xFFFFu : 0xFFu);
+}
+static inline uint32_t size_sign(unsigned size)
+{
+    return 1u << (size * 8 - 1);
+}
+/* sign-extend the low `size` bytes of v to 32 bits */
+static inline uint32_t sext(uint32_t v, unsigned size)
+{
+    if (size == 1) {
+        return (uint32_t)(int32_t)(int8_t)(uint8_t)v;
+    }
+    if (size == 2) {
+        return (uint32_t)(int32_t)(int16_t)(uint16_t)v;
+    }
+    return v;
+}
+
+/* general register n of `size` bytes (size 1 uses the AL..BH numbering) */
+static inline uint32_t reg_get(const Cpu *cpu, int n, unsigned size)
+{
+    if (size == 1) {
+        return cpu_reg8(cpu, n);
+    }
+    return size == 2 ? (cpu->s.regs[n] & 0xFFFFu) : cpu->s.regs[n];
+}
+static inline void reg_set(Cpu *cpu, int n, unsigned size, uint32_t v)
+{
+    if (size == 1) {
+        cpu_set_reg8(cpu, n, (uint8_t)v);
+    } else if (size == 2) {
+        cpu_set_reg16(cpu, n, (uint16_t)v);
+    } else {
+        cpu->s.regs[n] = v;
+    }
+}
+
+/* ModRM r/m operand with a register fast path */
+static inline int rm_read(Cpu *cpu, const Insn *i, unsigned size, uint32_t *v)
+{
+    if (MODRM_MOD(i) == 3) {
+        *v = reg_get(cpu, MODRM_RM(i), size);
+        return 0;
+    }
+    return cpu_read_rm(cpu, i, size, v);
+}
+/* read for read-modify-write: a memory operand is checked for writing first */
+static inline int rm_read_rmw(Cpu *cpu, const Insn *i, unsigned size, uint32_t *v)
+{
+    if (MODRM_MOD(i) == 3) {
+        *v = reg_get(cpu, MODRM_RM(i), size);
+        return 0;
+    }
+    return cpu_read_rm_rmw(cpu, i, size, v);
+}
+static inline int rm_write(Cpu *cpu, const Insn *i, unsigned size, uint32_t v)
+{
+    if (MODRM_MOD(i) == 3) {
+        reg_set(cpu, MODRM_RM(i), size, v);
+        return 0;
+    }
+    return cpu_write_rm(cpu, i, size, v);
+}
+
+/* address-size masks for string, XLAT and LOOP counters */
+static inline uint32_t addr_mask(const Insn *i)
+{
+    return (i->flags & INSN_ADDR32) ? 0xFFFFFFFFu : 0xFFFFu;
+}
+/* update only the address-size part of a register (SI/DI/CX vs ESI/EDI/ECX) */
+static inline void reg_set_masked(Cpu *cpu, int n, uint32_t mask, uint32_t v)
+{
+    cpu->s.regs[n] = (cpu->s.regs[n] & ~mask) | (v & mask);
+}
+/* the segment of an implicit DS operand (strings, XLAT): DS unless overridden */
+static inline int src_seg(const Insn *i)
+{
+    return (i->flags & INSN_SEG_OVR) ? i->seg : SEG_DS;
+}
+
+/* the Jcc/SETcc/CMOVcc condition encoded in the low nibble of the opcode */
+static inline int insn_cc(const Insn *i)
+{
+    return i->opcode & 0xF;
+}
+
+#endif

@@ -1,0 +1,269 @@
+/* The PC board: builds the machine from the options and wires every part together.
+ *
+ * Memory map: RAM from 0 (up to 3 GB, below the PCI hole), the VGA window at 0xA0000 (unclaimed
+ * until the VGA device exists), the BIOS image at the top of the 4 GB space and, through the
+ * i440FX PAM registers, its last 128 KB at 0xE0000-0xFFFFF. Interrupts: ISA IRQs into the 8259
+ * pair, whose INTR output drives the CPU's INTR pin. Time: the virtual clock only.
+ */
+#include "frontend/machine.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "frontend/console.h"
+#include "mmu/log.h"
+
+#define SLICE_STEPS 200000 /* instructions between polls of the host console */
+
+static void cpu_intr_handler(void *opaque, int n, int level)
+{
+    (void)n;
+    cpu_set_intr(opaque, level);
+}
+
+static int cpu_intack(void *opaque)
+{
+    Machine *m = opaque;
+    return pic_intack(&m->pic);
+}
+
+static void request_reset(void *opaque)
+{
+    Machine *m = opaque;
+    m->reset_requested = true;
+    cpu_request_exit(&m->cpu);
+}
+
+static void serial_tx(void *opaque, uint8_t byte)
+{
+    Machine *m = opaque;
+    if (m->serial_out) {
+        fputc(byte, m->serial_out);
+    }
+}
+
+static void debugcon_tx(void *opaque, uint8_t byte)
+{
+    Machine *m = opaque;
+    if (m->debugcon_out) {
+        fputc(byte, m->debugcon_out);
+    }
+}
+
+/* isa-debug-exit: a guest write ends the run with status (value << 1) | 1, as QEMU's does. */
+static void debug_exit_write(void *opaque, uint32_t addr, uint32_t val, unsigned size)
+{
+    Machine *m = opaque;
+    m->exit_status = (int)(((val << 1) | 1) & 0xFF);
+    m->quit = true;
+    cpu_request_exit(&m->cpu);
+}
+
+static uint32_t debug_exit_read(void *opaque, uint32_t addr, unsigned size)
+{
+    return 0xFFFFFFFFu;
+}
+
+static const IoOps kDebugExitOps = {debug_exit_read, debug_exit_write, 0};
+
+static FILE *open_chardev(const char *spec, const char *what)
+{
+    if (!spec || !strcmp(spec, "none")) {
+        return NULL;
+    }
+    if (!strcmp(spec, "stdio")) {
+        return stdout;
+    }
+    if (!strncmp(spec, "file:", 5)) {
+        FILE *f = fopen(spec + 5, "wb");
+        if (!f) {
+            fprintf(stderr, "x86pc: cannot open %s output '%s': %s\n", what, spec + 5,
+                    strerror(errno));
+        }
+        return f;
+    }
+    return NULL;
+}
+
+static int load_bios(Machine *m)
+{
+    const char *path = m->cfg.bios_path ? m->cfg.bios_path : "roms/bios.bin";
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "x86pc: cannot open BIOS image '%s': %s%s\n", path, strerror(errno),
+                m->cfg.bios_path ? "" : " (run 'make' to fetch Debian's SeaBIOS)");
+        return -1;
+    }
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    if (size <= 0 || size > 16 * 1024 * 1024 || (size & 0xFFFF)) {
+        fprintf(stderr, "x86pc: BIOS image '%s' must be a multiple of 64 KB, at most 16 MB\n",
+                path);
+        fclose(f);
+        return -1;
+    }
+    m->rom = malloc((size_t)size);
+    if (!m->rom || fread(m->rom, 1, (size_t)size, f) != (size_t)size) {
+        fprintf(stderr, "x86pc: cannot read BIOS image '%s'\n", path);
+        fclose(f);
+        return -1;
+    }
+    fclose(f);
+    m->rom_size = (uint32_t)size;
+    /* the whole image at the top of the address space, read-only */
+    bus_map_mem(&m->bus, (uint32_t)(0x100000000ull - (uint64_t)size), (uint32_t)size, m->rom,
+                NULL);
+    return 0;
+}
+
+int machine_init(Machine *m, const MachineConfig *cfg)
+{
+    memset(m, 0, sizeof *m);
+    m->cfg = *cfg;
+    const CpuModel *model = &kCpuPentiumPro;
+    if (!strcmp(cfg->cpu_model, "pentium2")) {
+        model = &kCpuPentium2;
+    } else if (strcmp(cfg->cpu_model, "pentiumpro") != 0) {
+        fprintf(stderr, "x86pc: unknown CPU model '%s' (pentiumpro, pentium2)\n", cfg->cpu_model);
+        return -1;
+    }
+    uint32_t ram = cfg->ram_mb * 1024u * 1024u;
+    if (bus_init(&m->bus, ram)) {
+        fprintf(stderr, "x86pc: cannot allocate %u MB of guest RAM\n", cfg->ram_mb);
+        return -1;
+    }
+    clock_init(&m->clock, cfg->icount_shift);
+    if (load_bios(m)) {
+        return -1;
+    }
+    m->serial_out = open_chardev(cfg->serial, "serial");
+    m->debugcon_out = open_chardev(cfg->debugcon, "debugcon");
+    if ((cfg->serial && !strncmp(cfg->serial, "file:", 5) && !m->serial_out) ||
+        (cfg->debugcon && !strncmp(cfg->debugcon, "file:", 5) && !m->debugcon_out)) {
+        return -1;
+    }
+
+    if (cpu_init(&m->cpu, &m->bus, &m->clock, model)) {
+        fprintf(stderr, "x86pc: out of memory\n");
+        return -1;
+    }
+    m->cpu.intr_ack = cpu_intack;
+    m->cpu.intr_opaque = m;
+
+    /* chipset */
+    pic_init(&m->pic, &m->bus, &m->snap);
+    irq_connect(&m->pic.intr, cpu_intr_handler, &m->cpu, 0);
+    pit_init(&m->pit, &m->bus, &m->clock, &m->snap);
+    irq_connect(&m->pit.irq0, pic_set_irq, &m->pic, 0);
+    rtc_init(&m->rtc, &m->bus, &m->clock, &m->snap, cfg->rtc_epoch);
+    irq_connect(&m->rtc.irq, pic_set_irq, &m->pic, 8);
+    rtc_set_mem_size(&m->rtc, ram, 0);
+    port92_init(&m->port92, &m->bus, request_reset, m, &m->snap);
+    dma8237_init(&m->dma, &m->bus, &m->snap);
+    pci_init(&m->pci, &m->bus, &m->snap, m->rom + m->rom_size - 0x40000 + 0, request_reset, m);
+
+    /* devices */
+    i8042_init(&m->kbc, &m->bus, request_reset, m, &m->snap);
+    irq_connect(&m->kbc.irq1, pic_set_irq, &m->pic, 1);
+    irq_connect(&m->kbc.irq12, pic_set_irq, &m->pic, 12);
+    serial_init(&m->com1, &m->bus, &m->clock, 0x3F8, serial_tx, m, &m->snap, 0);
+    irq_connect(&m->com1.irq, pic_set_irq, &m->pic, 4);
+    debugcon_init(&m->debugcon, &m->bus, 0xE9, debugcon_tx, m);
+    if (cfg->debug_exit) {
+        bus_register_pio(&m->bus, cfg->debug_exit_port, 1, &kDebugExitOps, m, "isa-debug-exit");
+    }
+    fwcfg_init(&m->fwcfg, &m->bus, &m->snap);
+    machine_setup_firmware_config(m);
+    return 0;
+}
+
+void machine_free(Machine *m)
+{
+    cpu_free(&m->cpu);
+    bus_free(&m->bus);
+    free(m->rom);
+    if (m->serial_out && m->serial_out != stdout) {
+        fclose(m->serial_out);
+    }
+    if (m->debugcon_out && m->debugcon_out != stdout) {
+        fclose(m->debugcon_out);
+    }
+}
+
+void machine_reset(Machine *m)
+{
+    m->reset_requested = false;
+    pic_reset(&m->pic);
+    pit_reset(&m->pit);
+    rtc_reset(&m->rtc);
+    i8042_reset(&m->kbc);
+    serial_reset(&m->com1);
+    pci_reset(&m->pci);
+    bus_set_a20(&m->bus, true);
+    cpu_reset(&m->cpu);
+}
+
+int machine_serial_input(Machine *m, const uint8_t *buf, int n)
+{
+    int took = 0;
+    while (took < n && serial_can_receive(&m->com1)) {
+        serial_receive(&m->com1, buf + took, 1);
+        took++;
+    }
+    return took;
+}
+
+int machine_run(Machine *m)
+{
+    uint64_t limit = m->cfg.max_insns;
+    while (!m->quit) {
+        uint64_t budget = SLICE_STEPS;
+        if (limit) {
+            uint64_t left = limit > m->cpu.retired ? limit - m->cpu.retired : 0;
+            if (left == 0) {
+                break;
+            }
+            budget = left < budget ? left : budget;
+        }
+        CpuStop r = cpu_run(&m->cpu, budget);
+        clock_run_timers(&m->clock);
+        if (r == CPU_STOP_SHUTDOWN) {
+            xlog(LOG_CPU, "triple fault at %04x:%08x", m->cpu.s.seg[SEG_CS].sel,
+                 m->cpu.s.eip);
+            if (m->cfg.no_reboot) {
+                fprintf(stderr, "x86pc: triple fault (shutdown) with -no-reboot\n");
+                m->exit_status = 0;
+                break;
+            }
+            m->cpu.shutdown = 0;
+            machine_reset(m);
+        }
+        if (m->reset_requested) {
+            if (m->cfg.no_reboot) {
+                m->exit_status = 0;
+                break;
+            }
+            machine_reset(m);
+        }
+        if (r == CPU_STOP_HALT) {
+            if (!clock_skip_to_deadline(&m->clock)) {
+                /* halted with no timer armed: only outside input can wake the machine */
+                fflush(m->serial_out ? m->serial_out : stdout);
+                console_poll(m, 100);
+                continue;
+            }
+            clock_run_timers(&m->clock);
+        }
+        if (m->serial_out) {
+            fflush(m->serial_out);
+        }
+        if (m->debugcon_out) {
+            fflush(m->debugcon_out);
+        }
+        console_poll(m, 0);
+    }
+    fflush(stdout);
+    return m->exit_status;
+}

@@ -1,0 +1,77 @@
+/* The board: a PC built from the options, with the CPU, chipset, devices and firmware wired
+ * together. The frontend (main.c, console, debugger) drives it through this interface. */
+#ifndef X86PC_MACHINE_H
+#define X86PC_MACHINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "chipset/clock.h"
+#include "chipset/pci.h"
+#include "chipset/pic.h"
+#include "chipset/pit.h"
+#include "chipset/port92.h"
+#include "chipset/rtc.h"
+#include "cpu/cpu.h"
+#include "devices/debugcon.h"
+#include "devices/dma8237.h"
+#include "devices/fwcfg.h"
+#include "devices/i8042.h"
+#include "devices/serial.h"
+#include "mmu/bus.h"
+#include "snapshots/vmstate.h"
+
+typedef struct MachineConfig {
+    uint32_t ram_mb;
+    const char *bios_path;
+    const char *cpu_model;
+    bool nographic;
+    bool no_reboot;
+    bool no_shutdown;
+    const char *serial;   /* "stdio", "none", "file:PATH" */
+    const char *debugcon; /* NULL, "stdio", "file:PATH" */
+    bool debug_exit;
+    uint16_t debug_exit_port;
+    int64_t rtc_epoch;    /* seconds since 1970 for the RTC at power-on */
+    unsigned icount_shift;
+    uint64_t max_insns;   /* stop after this many instructions (0: no limit) */
+} MachineConfig;
+
+typedef struct Machine {
+    MachineConfig cfg;
+    Bus bus;
+    Clock clock;
+    Cpu cpu;
+    SnapRegistry snap;
+    PicState pic;
+    PitState pit;
+    RtcState rtc;
+    Port92State port92;
+    I8042State kbc;
+    SerialState com1;
+    DebugconState debugcon;
+    Dma8237State dma;
+    FwCfgState fwcfg;
+    PciState pci;
+    uint8_t *rom;         /* the BIOS image */
+    uint32_t rom_size;
+    FILE *serial_out;
+    FILE *debugcon_out;
+    bool reset_requested;
+    bool quit;
+    int exit_status;
+} Machine;
+
+/* Build the machine; on a user error prints one line to stderr and returns -1. */
+int machine_init(Machine *m, const MachineConfig *cfg);
+void machine_free(Machine *m);
+void machine_reset(Machine *m);
+/* Run until the machine quits (guest exit, shutdown under -no-reboot, user quit). Returns the
+ * process exit status. */
+int machine_run(Machine *m);
+/* Feed bytes typed by the user into COM1 (the one place host input enters). Returns how many
+ * the UART accepted; the caller keeps the rest for later. */
+int machine_serial_input(Machine *m, const uint8_t *buf, int n);
+
+#endif

@@ -1,0 +1,231 @@
+/* x86pc command line. Option names follow QEMU's where the concept is the same. A user's mistake
+ * (bad option, missing file) gets one clear line on stderr and exit status 1. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "frontend/console.h"
+#include "frontend/machine.h"
+#include "mmu/log.h"
+
+#define X86PC_VERSION "0.1"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: x86pc [options]\n"
+            "A whole-system x86 PC emulator (P6-class CPU, i440FX/PIIX PC, SeaBIOS).\n"
+            "\n"
+            "Machine:\n"
+            "  -m SIZE              guest RAM in MB (suffix M or G allowed; default 128)\n"
+            "  -cpu MODEL           pentiumpro (default) or pentium2\n"
+            "  -bios FILE           firmware image (default roms/bios.bin: Debian's SeaBIOS)\n"
+            "  -rtc base=DATE       RTC start: 'YYYY-MM-DDTHH:MM:SS', 'utc' or 'localtime'\n"
+            "                       (default 2000-01-01T00:00:00, fixed for determinism)\n"
+            "  -icount shift=N      one instruction = 2^N virtual ns (default %d)\n"
+            "  -no-reboot           exit instead of rebooting (triple fault, reset)\n"
+            "  -no-shutdown         stay stopped instead of exiting on guest power-off\n"
+            "Display and I/O:\n"
+            "  -nographic           no window; COM1 on stdio (Ctrl-A h for keys)\n"
+            "  -display none        no window\n"
+            "  -serial DEV          COM1 backend: stdio, none, file:PATH\n"
+            "  -debugcon DEV        debug console port 0xE9: stdio, file:PATH\n"
+            "  -device isa-debug-exit[,iobase=PORT]\n"
+            "                       a guest write of V to PORT (default 0xf4) exits with\n"
+            "                       status (V << 1) | 1\n"
+            "Debugging:\n"
+            "  -d CHANNELS          log channels to stderr: all or a list of\n"
+            "                       cpu,int,mmu,io,pic,pit,rtc,serial,kbd,pci,fwcfg,...\n"
+            "  -max-insns N         stop after N guest instructions (exit status 0)\n"
+            "  -h, --help           this help\n"
+            "  -version             print the version\n",
+            CLOCK_DEFAULT_SHIFT);
+}
+
+static void die(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "x86pc: ");
+    fprintf(stderr, fmt, arg);
+    fputc('\n', stderr);
+    exit(1);
+}
+
+static uint32_t parse_mem_mb(const char *s)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (errno || end == s) {
+        die("invalid memory size '%s'", s);
+    }
+    if (*end == 'G' || *end == 'g') {
+        v *= 1024;
+        end++;
+    } else if (*end == 'M' || *end == 'm') {
+        end++;
+    }
+    if (*end || v < 1 || v > 3072) {
+        die("invalid memory size '%s' (1M to 3G)", s);
+    }
+    return (uint32_t)v;
+}
+
+static int64_t parse_rtc(const char *s)
+{
+    if (strncmp(s, "base=", 5) != 0) {
+        die("invalid -rtc '%s' (expected base=...)", s);
+    }
+    const char *b = s + 5;
+    char base[64];
+    snprintf(base, sizeof base, "%s", b);
+    char *comma = strchr(base, ',');
+    if (comma) {
+        *comma = 0;
+    }
+    if (strcmp(base, "utc") == 0 || strcmp(base, "localtime") == 0) {
+        /* host time read once at start-up: an outside input (recorded by record/replay) */
+        time_t now = time(NULL);
+        if (strcmp(base, "localtime") == 0) {
+            struct tm lt;
+            localtime_r(&now, &lt);
+            return (int64_t)now + lt.tm_gmtoff;
+        }
+        return (int64_t)now;
+    }
+    struct tm tm = {0};
+    int n = sscanf(base, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                   &tm.tm_min, &tm.tm_sec);
+    if (n != 3 && n != 6) {
+        die("invalid -rtc base '%s' (YYYY-MM-DD[THH:MM:SS], utc or localtime)", base);
+    }
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return (int64_t)timegm(&tm);
+}
+
+static void parse_device(MachineConfig *cfg, const char *s)
+{
+    if (strncmp(s, "isa-debug-exit", 14) == 0) {
+        cfg->debug_exit = true;
+        const char *p = strstr(s, "iobase=");
+        if (p) {
+            cfg->debug_exit_port = (uint16_t)strtoul(p + 7, NULL, 0);
+        }
+        return;
+    }
+    die("unsupported -device '%s'", s);
+}
+
+int main(int argc, char **argv)
+{
+    MachineConfig cfg = {
+        .ram_mb = 128,
+        .bios_path = NULL,
+        .cpu_model = "pentiumpro",
+        .serial = NULL,
+        .debug_exit_port = 0xF4,
+        .rtc_epoch = 946684800LL,
+        .icount_shift = CLOCK_DEFAULT_SHIFT,
+    };
+    bool display_none = false;
+    for (int k = 1; k < argc; k++) {
+        const char *a = argv[k];
+        if (a[0] == '-' && a[1] == '-') {
+            a++; /* --opt is -opt, as QEMU accepts */
+        }
+        const char *v = k + 1 < argc ? argv[k + 1] : NULL;
+#define NEED_ARG()                                                                             \
+    do {                                                                                       \
+        if (!v) {                                                                              \
+            die("option %s needs an argument", argv[k]);                                      \
+        }                                                                                      \
+        k++;                                                                                   \
+    } while (0)
+        if (!strcmp(a, "-h") || !strcmp(a, "-help")) {
+            usage(stdout);
+            return 0;
+        } else if (!strcmp(a, "-version")) {
+            printf("x86pc %s\n", X86PC_VERSION);
+            return 0;
+        } else if (!strcmp(a, "-m")) {
+            NEED_ARG();
+            cfg.ram_mb = parse_mem_mb(v);
+        } else if (!strcmp(a, "-cpu")) {
+            NEED_ARG();
+            cfg.cpu_model = v;
+        } else if (!strcmp(a, "-bios")) {
+            NEED_ARG();
+            cfg.bios_path = v;
+        } else if (!strcmp(a, "-rtc")) {
+            NEED_ARG();
+            cfg.rtc_epoch = parse_rtc(v);
+        } else if (!strcmp(a, "-icount")) {
+            NEED_ARG();
+            const char *p = strstr(v, "shift=");
+            const char *num = p ? p + 6 : v;
+            char *end;
+            unsigned long sh = strtoul(num, &end, 0);
+            if (end == num || sh > 20) {
+                die("invalid -icount '%s' (shift=0..20)", v);
+            }
+            cfg.icount_shift = (unsigned)sh;
+        } else if (!strcmp(a, "-no-reboot")) {
+            cfg.no_reboot = true;
+        } else if (!strcmp(a, "-no-shutdown")) {
+            cfg.no_shutdown = true;
+        } else if (!strcmp(a, "-nographic")) {
+            cfg.nographic = true;
+        } else if (!strcmp(a, "-display")) {
+            NEED_ARG();
+            if (!strcmp(v, "none")) {
+                display_none = true;
+            } else if (strcmp(v, "sdl") != 0) {
+                die("unsupported -display '%s' (none or sdl)", v);
+            }
+        } else if (!strcmp(a, "-serial")) {
+            NEED_ARG();
+            if (strcmp(v, "stdio") && strcmp(v, "none") && strncmp(v, "file:", 5)) {
+                die("unsupported -serial '%s' (stdio, none, file:PATH)", v);
+            }
+            cfg.serial = v;
+        } else if (!strcmp(a, "-debugcon")) {
+            NEED_ARG();
+            if (strcmp(v, "stdio") && strcmp(v, "none") && strncmp(v, "file:", 5)) {
+                die("unsupported -debugcon '%s' (stdio, none, file:PATH)", v);
+            }
+            cfg.debugcon = v;
+        } else if (!strcmp(a, "-device")) {
+            NEED_ARG();
+            parse_device(&cfg, v);
+        } else if (!strcmp(a, "-d")) {
+            NEED_ARG();
+            if (log_parse_mask(v)) {
+                die("unknown log channel in '%s' (see -h)", v);
+            }
+        } else if (!strcmp(a, "-max-insns")) {
+            NEED_ARG();
+            cfg.max_insns = strtoull(v, NULL, 0);
+        } else {
+            die("unknown option '%s' (see x86pc -h)", argv[k]);
+        }
+#undef NEED_ARG
+    }
+    (void)display_none;
+    if (!cfg.serial) {
+        cfg.serial = "stdio";
+    }
+
+    static Machine m;
+    if (machine_init(&m, &cfg)) {
+        return 1;
+    }
+    bool stdio_serial = !strcmp(cfg.serial, "stdio");
+    console_init(stdio_serial);
+    int status = machine_run(&m);
+    console_restore();
+    machine_free(&m);
+    return status;
+}

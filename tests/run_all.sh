@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# `make test`: every suite, in the optimised build and (unit and CPU tests) under ASan+UBSan.
+# Ends with one line "N passed, M failed" counting suites; exits non-zero if any failed.
+set -u
+cd "$(dirname "$0")/.."
+JOBS=${JOBS:-$(nproc)}
+pass=0
+fail=0
+failed=()
+
+suite() {
+    local name=$1
+    shift
+    echo "=== $name"
+    local start=$SECONDS
+    if "$@"; then
+        pass=$((pass + 1))
+        echo "--- $name: ok ($((SECONDS - start)) s)"
+    else
+        fail=$((fail + 1))
+        failed+=("$name")
+        echo "--- $name: FAILED ($((SECONDS - start)) s)"
+    fi
+}
+
+build() {
+    make -s -j"$JOBS" MODE="$1" "${@:2}"
+}
+
+suite "build (opt)" build opt all o/opt/unit_tests o/opt/tests/cpu_tests o/opt/tests/diff_tests \
+    o/opt/tests/decoder_check
+suite "unit" o/opt/unit_tests
+suite "decoder vs capstone" o/opt/tests/decoder_check
+suite "cpu tests (80286 captures)" o/opt/tests/cpu_tests ../shared/cpu-tests/80286-real
+suite "host-differential" o/opt/tests/diff_tests
+suite "guest programs" bash tests/run_guest.sh
+suite "seabios boot" bash tests/seabios_boot.sh
+suite "build (san)" build san o/san/unit_tests o/san/tests/cpu_tests o/san/tests/diff_tests
+suite "unit (san)" o/san/unit_tests
+suite "cpu tests (san)" o/san/tests/cpu_tests ../shared/cpu-tests/80286-real
+suite "host-differential (san)" o/san/tests/diff_tests
+
+echo
+if [ $fail -ne 0 ]; then
+    echo "failed suites: ${failed[*]}"
+fi
+echo "suites: $pass passed, $fail failed"
+[ $fail -eq 0 ]
