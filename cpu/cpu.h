@@ -99,6 +99,9 @@ struct Cpu {
     /* statistics */
     uint64_t retired;
     uint64_t halted_ticks;
+
+    /* protected-mode events (cpu/interrupt.c) */
+    uint8_t ext;      /* EXT bit (SDM vol. 3 6.13) of error codes while delivering an event */
 };
 
 /* ---- lifetime (cpu/exec.c) ---- */

@@ -243,11 +243,13 @@ static uint64_t round_core(Fp80Ctx *c, int sign, int32_t exp, u128 sig, const Fm
         r = round_bits(c, sign, sig, f->bits, &inexact, &up, &carry);
         if (!(carry && exp == 0)) {
             if (!(c->mask & FP_E_UNDERFLOW)) {
-                c->flags |= FP_E_UNDERFLOW | (inexact ? FP_E_PRECISION : 0);
-                c->c1 = up;
+                /* to memory, nothing is stored and only UE is reported */
+                c->flags |= FP_E_UNDERFLOW | (inexact && f->reg ? FP_E_PRECISION : 0);
+                c->c1 = f->reg ? up : 0;
                 if (f->reg) {
                     exp += carry + WRAP_BIAS;
                     if (exp <= 0) { /* underflow even after biasing: a signed zero */
+                        c->flags |= FP_E_PRECISION;
                         c->c1 = 0;
                         *eout = 0;
                         return 0;
@@ -255,6 +257,8 @@ static uint64_t round_core(Fp80Ctx *c, int sign, int32_t exp, u128 sig, const Fm
                     *eout = exp;
                     return (uint64_t)(r >> 64);
                 }
+                *eout = 0;
+                return 0;
             }
             sig = shr_sticky(sig, 1 - exp);
             r = round_bits(c, sign, sig, f->bits, &inexact, &up, &carry);
@@ -270,17 +274,21 @@ static uint64_t round_core(Fp80Ctx *c, int sign, int32_t exp, u128 sig, const Fm
     exp += carry;
     if (exp >= f->emax) {
         if (!(c->mask & FP_E_OVERFLOW)) {
-            c->flags |= FP_E_OVERFLOW | (inexact ? FP_E_PRECISION : 0);
-            c->c1 = up;
+            c->flags |= FP_E_OVERFLOW | (inexact && f->reg ? FP_E_PRECISION : 0);
+            c->c1 = f->reg ? up : 0;
             if (f->reg) {
                 exp -= WRAP_BIAS;
                 if (exp >= f->emax) { /* overflow even after biasing: infinity */
+                    c->flags |= FP_E_PRECISION;
+                    c->c1 = 1;
                     *eout = f->emax;
                     return INT_BIT;
                 }
                 *eout = exp;
                 return (uint64_t)(r >> 64);
             }
+            *eout = 0;
+            return 0;
         }
         c->flags |= FP_E_OVERFLOW | FP_E_PRECISION;
         if (c->rc == FP_RC_NEAREST || (c->rc == FP_RC_UP && !sign) ||
@@ -400,11 +408,11 @@ static Float80 addsub(Fp80Ctx *c, Float80 a, Float80 b, int negate_b)
     int bits = pc_bits(c);
     if (ka == K_ZERO) {
         Unp ub = unpack(b);
-        return round_pack(c, sb, ub.exp + 64, (u128)ub.mant << 64, bits);
+        return round_pack(c, sb, ub.exp, (u128)ub.mant << 64, bits);
     }
     if (kb == K_ZERO) {
         Unp ua = unpack(a);
-        return round_pack(c, sa, ua.exp + 64, (u128)ua.mant << 64, bits);
+        return round_pack(c, sa, ua.exp, (u128)ua.mant << 64, bits);
     }
     Unp ua = unpack(a), ub = unpack(b);
     ua.sign = sa;
@@ -592,22 +600,21 @@ Float80 fp80_rem(Fp80Ctx *c, Float80 a, Float80 b, int ieee, uint16_t *cc)
     }
     Unp ua = unpack(a);
     if (kb == K_INF) {
-        return round_pack(c, ua.sign, ua.exp + 64, (u128)ua.mant << 64, 64);
+        return round_pack(c, ua.sign, ua.exp, (u128)ua.mant << 64, 64);
     }
     Unp ub = unpack(b);
     int32_t d = ua.exp - ub.exp;
     if (d < (ieee ? -1 : 0)) {
-        return round_pack(c, ua.sign, ua.exp + 64, (u128)ua.mant << 64, 64);
+        return round_pack(c, ua.sign, ua.exp, (u128)ua.mant << 64, 64);
     }
     if (d >= 64) {
         int32_t n = prem_step(d);
-        u128 num = (u128)ua.mant << (n - 1);
-        u128 r = num % ub.mant;
+        u128 r = ((u128)ua.mant << n) % ub.mant;
         *cc = FP_CC_C2;
         if (r == 0) {
             return fp80_zero(ua.sign);
         }
-        return round_pack(c, ua.sign, ua.exp - n + 64 + 1, r, 64);
+        return round_pack(c, ua.sign, ua.exp - n + 64, r, 64);
     }
     /* work in units of half an ulp of b so that FPREM1 can see the halfway point */
     u128 num = (u128)ua.mant << (d + 1);
@@ -709,10 +716,7 @@ int64_t fp80_to_int(Fp80Ctx *c, Float80 a, int bits, int truncate)
     if (ka == K_ZERO) {
         return 0;
     }
-    if (denormal_check(c, ka, K_ZERO)) {
-        return 0;
-    }
-    Unp u = unpack(a);
+    Unp u = unpack(a); /* FIST does not report denormal operands */
     if (u.exp - BIAS >= 64) {
         c->flags |= FP_E_INVALID;
         return indefinite;
@@ -789,7 +793,7 @@ Float80 fp80_scale(Fp80Ctx *c, Float80 a, Float80 b)
         }
     }
     Unp ua = unpack(a);
-    return round_pack(c, sa, ua.exp + n + 64, (u128)ua.mant << 64, 64);
+    return round_pack(c, sa, ua.exp + n, (u128)ua.mant << 64, 64);
 }
 
 void fp80_xtract(Fp80Ctx *c, Float80 a, Float80 *exponent, Float80 *significand)
@@ -928,13 +932,10 @@ static uint64_t to_binary(Fp80Ctx *c, Float80 a, int fbits, int32_t fbias, int32
     default:
         break;
     }
-    if (denormal_check(c, ka, K_ZERO)) {
-        return 0;
-    }
-    Unp u = unpack(a);
+    Unp u = unpack(a); /* stores do not report denormal operands */
     Fmt f = {fbits + 1, femax, 0};
     int32_t e;
-    uint64_t m = round_core(c, u.sign, u.exp - BIAS + fbias + 64, (u128)u.mant << 64, &f, &e);
+    uint64_t m = round_core(c, u.sign, u.exp - BIAS + fbias, (u128)u.mant << 64, &f, &e);
     return sign | ((uint64_t)e << fbits) | ((m >> (63 - fbits)) & (qbit * 2 - 1));
 }
 
@@ -970,10 +971,7 @@ void fp80_to_bcd(Fp80Ctx *c, Float80 a, uint8_t bcd[10])
     int bad = ka == K_UNSUPP || ka == K_INF || is_nan_kind(ka);
     c->c1 = 0;
     if (!bad && ka != K_ZERO) {
-        if (denormal_check(c, ka, K_ZERO)) {
-            return;
-        }
-        Unp u = unpack(a);
+        Unp u = unpack(a); /* nor does FBSTP */
         int inexact, up;
         if (u.exp - BIAS >= 60) {
             bad = 1;
@@ -1387,12 +1385,7 @@ static Float80 mul_log(Fp80Ctx *c, Xf lx, int lkind, int lsign, Float80 y, int k
     if (ky == K_ZERO) {
         return fp80_zero(s);
     }
-    Xf r = xf_mul(lx, xf_from_unp(unpack(y)));
-    /* results that are exact integers times y stay exact */
-    if (!(lx.m << 64) && !((u128)unpack(y).mant << 64 >> 64 & 0)) {
-        return round_pack(c, r.s, r.e + BIAS, r.m, 64);
-    }
-    return xf_round(c, r);
+    return xf_round(c, xf_mul(lx, xf_from_unp(unpack(y))));
 }
 
 Float80 fp80_fyl2x(Fp80Ctx *c, Float80 x, Float80 y)
@@ -1412,10 +1405,7 @@ Float80 fp80_fyl2x(Fp80Ctx *c, Float80 x, Float80 y)
         if (ky == K_ZERO) {
             return invalid(c);
         }
-        if (denormal_check(c, K_ZERO, ky)) {
-            return x;
-        }
-        if (ky != K_INF) {
+        if (ky != K_INF) { /* divide by zero outranks a denormal y */
             c->flags |= FP_E_ZERODIV;
             if (!(c->mask & FP_E_ZERODIV)) {
                 return x;

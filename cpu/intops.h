@@ -7,6 +7,13 @@
 #define X86PC_CPU_INTOPS_H
 
 #include "cpu/cpu.h"
+#include "decoder/opcodes.h"
+
+/* a prototype for every handler of the opcode table (-Wmissing-prototypes) */
+#define OP(code, ext, pfx, name, mnem, o1, o2, o3, isa, attr, frd, fwr, fund)                     \
+    int op_##name(Cpu *cpu, const Insn *i);
+#include "decoder/opcodes.def"
+#undef OP
 
 /* all-ones mask and sign bit of a 1-, 2- or 4-byte operand */
 static inline uint32_t size_mask(unsigned size)

@@ -32,7 +32,9 @@ static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static uint16_t g_sel[NCODES][PC_COUNT][16];
 static uint8_t g_rank[NCODES][PC_COUNT][16]; /* only while building */
 static uint8_t g_cflags[NCODES];
-static uint16_t g_mb_first[NCODES + 1]; /* exact-ModRM entries of code c: g_mb[first[c]..first[c+1]) */
+static uint8_t g_pcused[NCODES]; /* bit per prefix class that has an entry */
+static uint16_t
+    g_mb_first[NCODES + 1]; /* exact-ModRM entries of code c: g_mb[first[c]..first[c+1]) */
 static uint16_t g_mb[OPX_COUNT];
 
 static bool kind_is_modrm(int k)
@@ -84,14 +86,15 @@ static void build_index(void)
         for (unsigned c = e->code; c < e->code + span; c++) {
             g_cflags[c] |= (modrm ? CF_MODRM : 0) | (mod3 ? CF_MOD3 : 0);
             if (ek == 3) {
+                g_pcused[c] = 0xF;
                 g_cflags[c] |= CF_MB;
                 mb_count[c]++;
                 continue;
             }
             unsigned rank = (e->pfx != ANY ? 4 : 0) + (modreq ? 2 : 1);
             for (unsigned pc = 0; pc < PC_COUNT; pc++) {
-                static const uint8_t kPfxClass[] = {[NP] = PC_NONE, [P66] = PC_66,
-                                                    [PF3] = PC_F3, [PF2] = PC_F2};
+                static const uint8_t kPfxClass[] = {
+                    [NP] = PC_NONE, [P66] = PC_66, [PF3] = PC_F3, [PF2] = PC_F2};
                 if (e->pfx != ANY && kPfxClass[e->pfx] != pc) {
                     continue;
                 }
@@ -101,6 +104,7 @@ static void build_index(void)
                         (modreq == 1 && isreg) || (modreq == 2 && !isreg)) {
                         continue;
                     }
+                    g_pcused[c] |= (uint8_t)(1u << pc);
                     if (rank > g_rank[c][pc][k]) {
                         g_rank[c][pc][k] = (uint8_t)rank;
                         g_sel[c][pc][k] = (uint16_t)(op + 1);
@@ -148,22 +152,22 @@ static inline uint32_t sext16(uint32_t v)
 
 /* Bytes p..p+n-1 are needed: too long beats "fetch more", so a guest that runs a 16-byte
  * instruction off the end of a page gets #GP, not #PF, as on hardware. */
-#define NEED(n)                                                                                \
-    do {                                                                                       \
-        if (p + (n) > MAX_LEN) {                                                               \
-            out->len = (uint8_t)p;                                                             \
-            return DEC_TOOLONG;                                                                \
-        }                                                                                      \
-        if (p + (n) > avail) {                                                                 \
-            out->len = (uint8_t)p;                                                             \
-            return DEC_MORE;                                                                   \
-        }                                                                                      \
+#define NEED(n)                                                                                    \
+    do {                                                                                           \
+        if (p + (n) > MAX_LEN) {                                                                   \
+            out->len = (uint8_t)p;                                                                 \
+            return DEC_TOOLONG;                                                                    \
+        }                                                                                          \
+        if (p + (n) > avail) {                                                                     \
+            out->len = (uint8_t)p;                                                                 \
+            return DEC_MORE;                                                                       \
+        }                                                                                          \
     } while (0)
 
-#define FAIL_UD()                                                                              \
-    do {                                                                                       \
-        out->len = (uint8_t)p;                                                                 \
-        return DEC_UD;                                                                         \
+#define FAIL_UD()                                                                                  \
+    do {                                                                                           \
+        out->len = (uint8_t)p;                                                                     \
+        return DEC_UD;                                                                             \
     } while (0)
 
 DecodeStatus decode_insn(Insn *out, const uint8_t *b, unsigned avail, bool d32)
@@ -178,18 +182,39 @@ DecodeStatus decode_insn(Insn *out, const uint8_t *b, unsigned avail, bool d32)
         NEED(1);
         uint8_t c = b[p];
         switch (c) {
-        case 0x26: seg = S_ES; break;
-        case 0x2E: seg = S_CS; break;
-        case 0x36: seg = S_SS; break;
-        case 0x3E: seg = S_DS; break;
-        case 0x64: seg = S_FS; break;
-        case 0x65: seg = S_GS; break;
-        case 0x66: has66 = true; break;
-        case 0x67: adsz = true; break;
-        case 0xF0: lock = true; break;
+        case 0x26:
+            seg = S_ES;
+            break;
+        case 0x2E:
+            seg = S_CS;
+            break;
+        case 0x36:
+            seg = S_SS;
+            break;
+        case 0x3E:
+            seg = S_DS;
+            break;
+        case 0x64:
+            seg = S_FS;
+            break;
+        case 0x65:
+            seg = S_GS;
+            break;
+        case 0x66:
+            has66 = true;
+            break;
+        case 0x67:
+            adsz = true;
+            break;
+        case 0xF0:
+            lock = true;
+            break;
         case 0xF2:
-        case 0xF3: rep = c; break;
-        default: goto opcode;
+        case 0xF3:
+            rep = c;
+            break;
+        default:
+            goto opcode;
         }
         p++;
     }
@@ -201,6 +226,11 @@ opcode:;
     }
     out->opcode = (uint8_t)code;
     unsigned pc = rep == 0xF3 ? PC_F3 : rep == 0xF2 ? PC_F2 : has66 ? PC_66 : PC_NONE;
+    if (!(g_pcused[code] & (1u << pc))) {
+        /* a prefix that selects no form of this opcode is ignored, as on hardware (F3 0F FC is
+         * PADDB mm, F2 66 0F D4 is PADDQ xmm) */
+        pc = has66 && (g_pcused[code] & (1u << PC_66)) ? PC_66 : PC_NONE;
+    }
     unsigned cf = g_cflags[code], modrm = 0, mod = 3;
     unsigned slot = 0;
     if (cf & CF_MODRM) {
@@ -247,8 +277,8 @@ opcode:;
         flags |= INSN_MEM;
         if (!a32) {
             static const uint8_t kBase16[8] = {G_BX, G_BX, G_BP, G_BP, G_SI, G_DI, G_BP, G_BX};
-            static const uint8_t kIndex16[8] = {G_SI, G_DI, G_SI, G_DI, EA_NONE, EA_NONE,
-                                                EA_NONE, EA_NONE};
+            static const uint8_t kIndex16[8] = {G_SI,    G_DI,    G_SI,    G_DI,
+                                                EA_NONE, EA_NONE, EA_NONE, EA_NONE};
             if (mod == 0 && rm == 6) {
                 NEED(2);
                 out->disp = rd16(b + p);

@@ -49,16 +49,34 @@ static const char *mem_size(const Insn *i, int kind)
 {
     bool o32 = i->flags & INSN_OP32;
     switch (kind) {
-    case Eb: return "BYTE";
-    case Ew: case Mw: return "WORD";
-    case Ed: case Md: case Qd: case Wd: return "DWORD";
-    case Ev: return i->op == OPX_MOV_EvSw ? "WORD" : o32 ? "DWORD" : "WORD";
-    case Eq: case Mq: case Qq: case Wq: return "QWORD";
-    case Mp: return o32 ? "FWORD" : "DWORD";
-    case Ma: return o32 ? "QWORD" : "DWORD";
-    case Mt: return "TBYTE";
-    case Mx: case Wx: return "XMMWORD";
-    default: return NULL;
+    case Eb:
+        return "BYTE";
+    case Ew:
+    case Mw:
+        return "WORD";
+    case Ed:
+    case Md:
+    case Qd:
+    case Wd:
+        return "DWORD";
+    case Ev:
+        return i->op == OPX_MOV_EvSw ? "WORD" : o32 ? "DWORD" : "WORD";
+    case Eq:
+    case Mq:
+    case Qq:
+    case Wq:
+        return "QWORD";
+    case Mp:
+        return o32 ? "FWORD" : "DWORD";
+    case Ma:
+        return o32 ? "QWORD" : "DWORD";
+    case Mt:
+        return "TBYTE";
+    case Mx:
+    case Wx:
+        return "XMMWORD";
+    default:
+        return NULL;
     }
 }
 
@@ -98,13 +116,32 @@ static void put_rm_reg(Out *o, const Insn *i, int kind)
 {
     unsigned rm = MODRM_RM(i);
     switch (kind) {
-    case Eb: put(o, "%s", kReg8[rm]); break;
-    case Ew: put(o, "%s", kReg16[rm]); break;
-    case Ev: put(o, "%s", (i->flags & INSN_OP32) ? kReg32[rm] : kReg16[rm]); break;
-    case Qq: case Qd: case Nq: put(o, "mm%u", rm); break;
-    case Wx: case Wd: case Wq: case Ux: put(o, "xmm%u", rm); break;
-    case STi: put(o, "st(%u)", rm); break;
-    default: put(o, "%s", kReg32[rm]); break; /* Ed, Eq, Rd */
+    case Eb:
+        put(o, "%s", kReg8[rm]);
+        break;
+    case Ew:
+        put(o, "%s", kReg16[rm]);
+        break;
+    case Ev:
+        put(o, "%s", (i->flags & INSN_OP32) ? kReg32[rm] : kReg16[rm]);
+        break;
+    case Qq:
+    case Qd:
+    case Nq:
+        put(o, "mm%u", rm);
+        break;
+    case Wx:
+    case Wd:
+    case Wq:
+    case Ux:
+        put(o, "xmm%u", rm);
+        break;
+    case STi:
+        put(o, "st(%u)", rm);
+        break;
+    default:
+        put(o, "%s", kReg32[rm]);
+        break; /* Ed, Eq, Rd */
     }
 }
 
@@ -115,10 +152,15 @@ static bool put_operand(Out *o, const Insn *i, int kind, uint32_t eip, unsigned 
     unsigned reg = MODRM_REG(i), low = i->opcode & 7;
     uint32_t imm = (*nimm)++ == 0 ? i->imm : i->imm2;
     switch (kind) {
-    case Ib: case Iw: case Iz: case Iv: case Ibs:
+    case Ib:
+    case Iw:
+    case Iz:
+    case Iv:
+    case Ibs:
         put(o, "0x%x", imm);
         return true;
-    case Jb: case Jz: {
+    case Jb:
+    case Jz: {
         uint32_t t = eip + i->len + imm;
         put(o, "0x%x", o32 ? t : (t & 0xFFFF));
         return true;
@@ -131,42 +173,108 @@ static bool put_operand(Out *o, const Insn *i, int kind, uint32_t eip, unsigned 
         break;
     }
     switch (kind) {
-    case __: return false;
-    case Eb: case Ew: case Ed: case Ev: case Eq: case M: case Mp: case Ma: case Ms: case Mw:
-    case Md: case Mq: case Mt: case Mx: case Rd: case Qq: case Qd: case Wx: case Wd: case Wq:
-    case Nq: case Ux: case STi:
+    case __:
+        return false;
+    case Eb:
+    case Ew:
+    case Ed:
+    case Ev:
+    case Eq:
+    case M:
+    case Mp:
+    case Ma:
+    case Ms:
+    case Mw:
+    case Md:
+    case Mq:
+    case Mt:
+    case Mx:
+    case Rd:
+    case Qq:
+    case Qd:
+    case Wx:
+    case Wd:
+    case Wq:
+    case Nq:
+    case Ux:
+    case STi:
         if (i->flags & INSN_MEM && kind != Rd && kind != STi) {
             put_mem(o, i, kind);
         } else {
             put_rm_reg(o, i, kind);
         }
         return true;
-    case Ob: case Ov:
+    case Ob:
+    case Ov:
         put(o, "%s:0x%x", kSeg[i->seg & 7], i->disp);
         return true;
-    case Gb: put(o, "%s", kReg8[reg]); return true;
-    case Gw: put(o, "%s", kReg16[reg]); return true;
-    case Gd: put(o, "%s", kReg32[reg]); return true;
-    case Gv: put(o, "%s", o32 ? kReg32[reg] : kReg16[reg]); return true;
-    case Sw: put(o, "%s", kSeg[reg]); return true;
-    case Cd: put(o, "cr%u", reg); return true;
-    case Dd: put(o, "dr%u", reg); return true;
-    case Pq: put(o, "mm%u", reg); return true;
-    case Vx: put(o, "xmm%u", reg); return true;
-    case Zb: put(o, "%s", kReg8[low]); return true;
-    case Zv: put(o, "%s", o32 ? kReg32[low] : kReg16[low]); return true;
-    case Zd: put(o, "%s", kReg32[low]); return true;
-    case AL: put(o, "al"); return true;
-    case AX: put(o, "ax"); return true;
-    case eAX: put(o, "%s", o32 ? "eax" : "ax"); return true;
-    case CL: put(o, "cl"); return true;
-    case DX: put(o, "dx"); return true;
-    case One: put(o, "1"); return true;
-    case sES: case sCS: case sSS: case sDS: case sFS: case sGS:
+    case Gb:
+        put(o, "%s", kReg8[reg]);
+        return true;
+    case Gw:
+        put(o, "%s", kReg16[reg]);
+        return true;
+    case Gd:
+        put(o, "%s", kReg32[reg]);
+        return true;
+    case Gv:
+        put(o, "%s", o32 ? kReg32[reg] : kReg16[reg]);
+        return true;
+    case Sw:
+        put(o, "%s", kSeg[reg]);
+        return true;
+    case Cd:
+        put(o, "cr%u", reg);
+        return true;
+    case Dd:
+        put(o, "dr%u", reg);
+        return true;
+    case Pq:
+        put(o, "mm%u", reg);
+        return true;
+    case Vx:
+        put(o, "xmm%u", reg);
+        return true;
+    case Zb:
+        put(o, "%s", kReg8[low]);
+        return true;
+    case Zv:
+        put(o, "%s", o32 ? kReg32[low] : kReg16[low]);
+        return true;
+    case Zd:
+        put(o, "%s", kReg32[low]);
+        return true;
+    case AL:
+        put(o, "al");
+        return true;
+    case AX:
+        put(o, "ax");
+        return true;
+    case eAX:
+        put(o, "%s", o32 ? "eax" : "ax");
+        return true;
+    case CL:
+        put(o, "cl");
+        return true;
+    case DX:
+        put(o, "dx");
+        return true;
+    case One:
+        put(o, "1");
+        return true;
+    case sES:
+    case sCS:
+    case sSS:
+    case sDS:
+    case sFS:
+    case sGS:
         put(o, "%s", kSeg[kind - sES]);
         return true;
-    case ST0: put(o, "st"); return true;
-    default: return false; /* Xb Xv Yb Yv: implied by the short string forms */
+    case ST0:
+        put(o, "st");
+        return true;
+    default:
+        return false; /* Xb Xv Yb Yv: implied by the short string forms */
     }
 }
 
@@ -222,8 +330,8 @@ int disasm_insn(const Insn *i, uint32_t eip, char *buf, size_t n)
         put(&o, "lock ");
     }
     if (i->flags & (INSN_REP | INSN_REPNE)) {
-        bool cmp = i->op == OPX_CMPSB || i->op == OPX_CMPSV || i->op == OPX_SCASB ||
-                   i->op == OPX_SCASV;
+        bool cmp =
+            i->op == OPX_CMPSB || i->op == OPX_CMPSV || i->op == OPX_SCASB || i->op == OPX_SCASV;
         if (i->flags & INSN_REPNE) {
             put(&o, "repnz ");
         } else {
@@ -253,8 +361,7 @@ int disasm_insn(const Insn *i, uint32_t eip, char *buf, size_t n)
     return o.len;
 }
 
-int disasm_bytes(const uint8_t *bytes, unsigned avail, bool d32, uint32_t eip, char *buf,
-                 size_t n)
+int disasm_bytes(const uint8_t *bytes, unsigned avail, bool d32, uint32_t eip, char *buf, size_t n)
 {
     Insn i;
     if (decode_insn(&i, bytes, avail, d32) != DEC_OK) {

@@ -29,7 +29,9 @@
 #define INSN_HAS_MODRM 0x40
 #define INSN_MEM 0x80      /* has a memory operand (ModRM mod != 3, or moffs) */
 
-/* pfx: the last of the mandatory-prefix candidates seen (for SSE): 0, 0x66, 0xF2, 0xF3 */
+/* pfx: the mandatory prefix that selected an SSE/MMX entry (or PAUSE): 0, 0x66, 0xF2, 0xF3.
+ * F2/F3 (the last one given) take precedence over 66; a prefix that selects no form of the
+ * opcode is ignored (F3 0F FC is PADDB mm with INSN_REP set, and pfx 0). */
 
 typedef struct Insn {
     uint16_t op;

@@ -2,7 +2,7 @@
 #include "decoder/opcodes.h"
 
 const OpInfo kOpTable[OPX_COUNT] = {
-#define OP(code, ext, pfx, name, mnem, o1, o2, o3, isa, attr, frd, fwr, fund)                    \
+#define OP(code, ext, pfx, name, mnem, o1, o2, o3, isa, attr, frd, fwr, fund)                      \
     [OPX_##name] = {code, ext, pfx, #name, mnem, {o1, o2, o3}, isa, attr, frd, fwr, fund},
 #include "decoder/opcodes.def"
 #undef OP

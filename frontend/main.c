@@ -40,6 +40,7 @@ static void usage(FILE *f)
             "  -d CHANNELS          log channels to stderr: all or a list of\n"
             "                       cpu,int,mmu,io,pic,pit,rtc,serial,kbd,pci,fwcfg,...\n"
             "  -max-insns N         stop after N guest instructions (exit status 0)\n"
+            "  -stats               at exit, print instructions, host time and MIPS to stderr\n"
             "  -h, --help           this help\n"
             "  -version             print the version\n",
             CLOCK_DEFAULT_SHIFT);
@@ -131,6 +132,7 @@ int main(int argc, char **argv)
         .icount_shift = CLOCK_DEFAULT_SHIFT,
     };
     bool display_none = false;
+    bool stats = false;
     for (int k = 1; k < argc; k++) {
         const char *a = argv[k];
         if (a[0] == '-' && a[1] == '-') {
@@ -205,6 +207,8 @@ int main(int argc, char **argv)
             if (log_parse_mask(v)) {
                 die("unknown log channel in '%s' (see -h)", v);
             }
+        } else if (!strcmp(a, "-stats")) {
+            stats = true;
         } else if (!strcmp(a, "-max-insns")) {
             NEED_ARG();
             cfg.max_insns = strtoull(v, NULL, 0);
@@ -224,8 +228,17 @@ int main(int argc, char **argv)
     }
     bool stdio_serial = !strcmp(cfg.serial, "stdio");
     console_init(stdio_serial);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     int status = machine_run(&m);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
     console_restore();
+    if (stats) {
+        double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+        fprintf(stderr, "stats: insns=%llu ticks=%llu host_s=%.3f mips=%.1f\n",
+                (unsigned long long)m.cpu.retired, (unsigned long long)m.clock.ticks, secs,
+                secs > 0 ? (double)m.cpu.retired / secs / 1e6 : 0.0);
+    }
     machine_free(&m);
     return status;
 }

@@ -43,13 +43,21 @@ typedef struct Mmu {
     TlbEntry rd[2][TLB_SIZE]; /* [user][index] */
     TlbEntry wr[2][TLB_SIZE];
     uint32_t global_pages;    /* count of entries filled from global pages (for flush) */
+    /* per-entry TLBF_* bits beside rd/wr, kept out of TlbEntry so the fast path stays 16 bytes */
+    uint8_t rd_flags[2][TLB_SIZE];
+    uint8_t wr_flags[2][TLB_SIZE];
+    uint32_t large_pages;     /* count of entries filled from 4 MB pages (for INVLPG) */
 } Mmu;
+
+#define TLBF_GLOBAL 1u /* from a global page (CR4.PGE): survives mmu_flush */
+#define TLBF_LARGE 2u  /* a 4 KB piece of a 4 MB page: INVLPG drops every piece */
 
 void mmu_init(Mmu *m, CpuState *s, Bus *b);
 void mmu_flush(Mmu *m);                /* CR3 load without PGE: non-global entries */
 void mmu_flush_all(Mmu *m);            /* CR0/CR4 paging changes, A20, memory map changes */
 void mmu_invlpg(Mmu *m, uint32_t lin);
-/* Drop fast write entries that point at this physical page (it now holds decoded code). */
+/* Drop fast write entries that point at this physical page (it now holds decoded code).
+ * `ppage` is the page's physical address (paddr & ~0xFFF), like TlbEntry.ppage. */
 void mmu_protect_code_page(Mmu *m, uint32_t ppage);
 
 /* Translate a linear address. Returns 0 and the physical address (A20 applied), or nonzero with

@@ -1,0 +1,120 @@
+/* String instructions: MOVS CMPS STOS LODS SCAS INS OUTS, byte and word/dword, with REP, REPE
+ * and REPNE. SDM vol. 2, the pages of each, and "REP/REPE/REPZ/REPNE/REPNZ".
+ *
+ * The source is DS:(E)SI (segment override allowed), the destination ES:(E)DI (never
+ * overridden); the index and count registers are SI/DI/CX or ESI/EDI/ECX by the address size;
+ * DF picks the direction. A REP-prefixed instruction does one iteration per execution: if the
+ * count is not exhausted (and, for CMPS/SCAS, the ZF condition holds), EIP is set back to the
+ * instruction so the run loop executes it again. Each iteration thus retires as one instruction
+ * (our defined instruction count), interrupts and timers are taken between iterations exactly as
+ * the SDM describes for interrupted string operations, and a fault leaves SI/DI/CX describing the
+ * iterations done so far, ready for restart. F2 before a non-comparing string instruction acts
+ * as REP, as on Intel processors.
+ */
+#include "cpu/intops.h"
+
+enum { ST_MOVS, ST_CMPS, ST_STOS, ST_LODS, ST_SCAS, ST_INS, ST_OUTS };
+
+static int string_op(Cpu *cpu, const Insn *i, int kind, unsigned size)
+{
+    CpuState *s = &cpu->s;
+    uint32_t am = addr_mask(i);
+    bool rep = (i->flags & (INSN_REP | INSN_REPNE)) != 0;
+    if (rep && (s->regs[R_ECX] & am) == 0) {
+        return 0;
+    }
+    uint32_t si = s->regs[R_ESI] & am, di = s->regs[R_EDI] & am, a, b;
+    uint32_t delta = (s->eflags & F_DF) ? 0u - size : size;
+    int r;
+    switch (kind) {
+    case ST_MOVS:
+        if ((r = cpu_read(cpu, src_seg(i), si, size, &a)) ||
+            (r = cpu_write(cpu, SEG_ES, di, size, a))) {
+            return r;
+        }
+        reg_set_masked(cpu, R_ESI, am, si + delta);
+        reg_set_masked(cpu, R_EDI, am, di + delta);
+        break;
+    case ST_CMPS:
+        if ((r = cpu_read(cpu, src_seg(i), si, size, &a)) ||
+            (r = cpu_read(cpu, SEG_ES, di, size, &b))) {
+            return r;
+        }
+        cpu_set_lazy(cpu, LF_SUB, (int)size, (a - b) & size_mask(size), a, b);
+        reg_set_masked(cpu, R_ESI, am, si + delta);
+        reg_set_masked(cpu, R_EDI, am, di + delta);
+        break;
+    case ST_STOS:
+        if ((r = cpu_write(cpu, SEG_ES, di, size, reg_get(cpu, R_EAX, size)))) {
+            return r;
+        }
+        reg_set_masked(cpu, R_EDI, am, di + delta);
+        break;
+    case ST_LODS:
+        if ((r = cpu_read(cpu, src_seg(i), si, size, &a))) {
+            return r;
+        }
+        reg_set(cpu, R_EAX, size, a);
+        reg_set_masked(cpu, R_ESI, am, si + delta);
+        break;
+    case ST_SCAS:
+        if ((r = cpu_read(cpu, SEG_ES, di, size, &b))) {
+            return r;
+        }
+        a = reg_get(cpu, R_EAX, size);
+        cpu_set_lazy(cpu, LF_SUB, (int)size, (a - b) & size_mask(size), a, b);
+        reg_set_masked(cpu, R_EDI, am, di + delta);
+        break;
+    case ST_INS: {
+        /* the I/O permission check comes first, then the destination is checked so that a
+         * faulting store does not consume the device's data */
+        uint16_t port = (uint16_t)s->regs[R_EDX];
+        if ((r = cpu_io_check(cpu, port, size)) || (r = cpu_probe_write(cpu, SEG_ES, di, size)) ||
+            (r = cpu_in(cpu, port, size, &a)) || (r = cpu_write(cpu, SEG_ES, di, size, a))) {
+            return r;
+        }
+        reg_set_masked(cpu, R_EDI, am, di + delta);
+        break;
+    }
+    default: { /* OUTS */
+        uint16_t port = (uint16_t)s->regs[R_EDX];
+        if ((r = cpu_io_check(cpu, port, size)) ||
+            (r = cpu_read(cpu, src_seg(i), si, size, &a)) || (r = cpu_out(cpu, port, size, a))) {
+            return r;
+        }
+        reg_set_masked(cpu, R_ESI, am, si + delta);
+        break;
+    }
+    }
+    if (rep) {
+        uint32_t cnt = (s->regs[R_ECX] - 1) & am;
+        reg_set_masked(cpu, R_ECX, am, cnt);
+        bool more = cnt != 0;
+        if (more && (kind == ST_CMPS || kind == ST_SCAS)) {
+            /* REPE ends when ZF = 0, REPNE when ZF = 1 */
+            bool zf = cpu_zf(cpu);
+            more = (i->flags & INSN_REPNE) ? !zf : zf;
+        }
+        if (more) {
+            s->eip = cpu->insn_eip;
+        }
+    }
+    return 0;
+}
+
+#define STRING_FORMS(NAME, KIND)                                                               \
+    int op_##NAME##B(Cpu *cpu, const Insn *i)                                                  \
+    {                                                                                          \
+        return string_op(cpu, i, KIND, 1);                                                     \
+    }                                                                                          \
+    int op_##NAME##V(Cpu *cpu, const Insn *i)                                                  \
+    {                                                                                          \
+        return string_op(cpu, i, KIND, insn_osize(i));                                         \
+    }
+STRING_FORMS(MOVS, ST_MOVS)
+STRING_FORMS(CMPS, ST_CMPS)
+STRING_FORMS(STOS, ST_STOS)
+STRING_FORMS(LODS, ST_LODS)
+STRING_FORMS(SCAS, ST_SCAS)
+STRING_FORMS(INS, ST_INS)
+STRING_FORMS(OUTS, ST_OUTS)
