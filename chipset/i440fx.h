@@ -1,7 +1,7 @@
 /* Intel 82441FX PCI and memory controller (the host bridge of the i440FX chipset) at 00:00.0:
  * PAM shadowing of 0xC0000-0xFFFFF and the SMRAM register.
  *
- * Board wiring:
+ * Built by pci_init (chipset/pci.h), or by hand:
  *   i440fx_init(&nb, &pci, bus, snap, rom);  rom: 256 KB that read-only mode shows at
  *           0xC0000-0xFFFFF (rom[addr - 0xC0000]; for SeaBIOS the last 128 KB of bios-256k.bin
  *           at rom + 0x20000, the first 128 KB 0xFF or option ROMs), or NULL for unassigned.
@@ -13,7 +13,7 @@
 
 #include <stdint.h>
 
-#include "chipset/pci.h"
+#include "chipset/pcibus.h"
 
 #define I440FX_PAM0 0x59
 #define I440FX_SMRAM 0x72

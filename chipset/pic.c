@@ -17,13 +17,27 @@
 #include "mmu/log.h"
 
 static const VmsField kPicFields[] = {
-    VMS_U8F(Pic8259, irr),          VMS_U8F(Pic8259, isr),          VMS_U8F(Pic8259, imr),
-    VMS_U8F(Pic8259, lines),        VMS_U8F(Pic8259, elcr),         VMS_U8F(Pic8259, elcr_mask),
-    VMS_U8F(Pic8259, vector_base),  VMS_U8F(Pic8259, icw3),         VMS_U8F(Pic8259, prio_base),
-    VMS_U8F(Pic8259, init_step),    VMS_BOOLF(Pic8259, icw4_needed), VMS_BOOLF(Pic8259, single),
-    VMS_BOOLF(Pic8259, ltim),       VMS_BOOLF(Pic8259, auto_eoi),   VMS_BOOLF(Pic8259, rotate_aeoi),
-    VMS_BOOLF(Pic8259, sfnm),       VMS_BOOLF(Pic8259, special_mask), VMS_BOOLF(Pic8259, read_isr),
-    VMS_BOOLF(Pic8259, poll),       VMS_BOOLF(Pic8259, x86_mode),   VMS_FIELDS_END,
+    VMS_U8F(Pic8259, irr),
+    VMS_U8F(Pic8259, isr),
+    VMS_U8F(Pic8259, imr),
+    VMS_U8F(Pic8259, lines),
+    VMS_U8F(Pic8259, elcr),
+    VMS_U8F(Pic8259, elcr_mask),
+    VMS_U8F(Pic8259, vector_base),
+    VMS_U8F(Pic8259, icw3),
+    VMS_U8F(Pic8259, prio_base),
+    VMS_U8F(Pic8259, init_step),
+    VMS_BOOLF(Pic8259, icw4_needed),
+    VMS_BOOLF(Pic8259, single),
+    VMS_BOOLF(Pic8259, ltim),
+    VMS_BOOLF(Pic8259, auto_eoi),
+    VMS_BOOLF(Pic8259, rotate_aeoi),
+    VMS_BOOLF(Pic8259, sfnm),
+    VMS_BOOLF(Pic8259, special_mask),
+    VMS_BOOLF(Pic8259, read_isr),
+    VMS_BOOLF(Pic8259, poll),
+    VMS_BOOLF(Pic8259, x86_mode),
+    VMS_FIELDS_END,
 };
 
 static const VmsDesc kPicDesc = {"pic8259", 1, kPicFields, NULL, NULL};

@@ -20,26 +20,26 @@
 
 /* One 8259A. Everything here is saved state. */
 typedef struct Pic8259 {
-    uint8_t irr;          /* interrupt request register */
-    uint8_t isr;          /* in-service register */
-    uint8_t imr;          /* interrupt mask register */
-    uint8_t lines;        /* current level of the eight IR inputs */
-    uint8_t elcr;         /* 1 = level triggered (PIIX ELCR) */
-    uint8_t elcr_mask;    /* which ELCR bits exist */
-    uint8_t vector_base;  /* ICW2 & 0xF8 */
+    uint8_t irr;         /* interrupt request register */
+    uint8_t isr;         /* in-service register */
+    uint8_t imr;         /* interrupt mask register */
+    uint8_t lines;       /* current level of the eight IR inputs */
+    uint8_t elcr;        /* 1 = level triggered (PIIX ELCR) */
+    uint8_t elcr_mask;   /* which ELCR bits exist */
+    uint8_t vector_base; /* ICW2 & 0xF8 */
     uint8_t icw3;
-    uint8_t prio_base;    /* the IR with the highest priority (rotation) */
-    uint8_t init_step;    /* 0 = operational; 2, 3, 4 = expecting that ICW */
+    uint8_t prio_base; /* the IR with the highest priority (rotation) */
+    uint8_t init_step; /* 0 = operational; 2, 3, 4 = expecting that ICW */
     bool icw4_needed;
-    bool single;          /* ICW1 SNGL */
-    bool ltim;            /* ICW1 LTIM: all inputs level triggered */
+    bool single; /* ICW1 SNGL */
+    bool ltim;   /* ICW1 LTIM: all inputs level triggered */
     bool auto_eoi;
     bool rotate_aeoi;
-    bool sfnm;            /* special fully nested mode */
+    bool sfnm; /* special fully nested mode */
     bool special_mask;
-    bool read_isr;        /* OCW3 RR/RIS: port A0=0 reads ISR, else IRR */
-    bool poll;            /* OCW3 P: the next read of port 0 is a poll */
-    bool x86_mode;        /* ICW4 uPM */
+    bool read_isr; /* OCW3 RR/RIS: port A0=0 reads ISR, else IRR */
+    bool poll;     /* OCW3 P: the next read of port 0 is a poll */
+    bool x86_mode; /* ICW4 uPM */
 } Pic8259;
 
 typedef struct PicState {

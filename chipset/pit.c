@@ -470,8 +470,18 @@ static const IoOps kPort61Ops = {port61_read, port61_write, IO_SIZE_1};
 static int pit_post_load(void *opaque)
 {
     PitState *s = opaque;
+    int bad = 0;
+    for (int i = 0; i < 3; i++) {
+        PitChannel *c = &s->ch[i];
+        if (c->count == 0 || c->count > modulus(c) || c->mode > 5 || c->rw > 3) {
+            c->count = modulus(c);
+            c->mode = c->mode > 5 ? 2 : c->mode;
+            c->rw = c->rw > 3 ? 3 : c->rw;
+            bad = 1;
+        }
+    }
     irq_set(&s->irq0, s->ch[0].out);
-    return 0;
+    return bad ? -1 : 0;
 }
 
 void pit_reset(PitState *s)

@@ -30,21 +30,21 @@ typedef struct PitChannel {
     uint8_t write_lsb;     /* LSB held while waiting for the MSB */
     bool bcd;
     bool gate;
-    bool running;     /* counting from load_tick (else the counter is stopped) */
-    bool loaded;      /* a count has been written since the last mode set */
-    bool triggered;   /* modes 1 and 5: a gate trigger has started the count */
-    bool write_msb;   /* word access: next write is the MSB */
-    bool read_msb;    /* word access: next read is the MSB */
-    bool latched;     /* a count latch is pending */
-    bool latch_msb;   /* reading the latched count's MSB next */
+    bool running;   /* counting from load_tick (else the counter is stopped) */
+    bool loaded;    /* a count has been written since the last mode set */
+    bool triggered; /* modes 1 and 5: a gate trigger has started the count */
+    bool write_msb; /* word access: next write is the MSB */
+    bool read_msb;  /* word access: next read is the MSB */
+    bool latched;   /* a count latch is pending */
+    bool latch_msb; /* reading the latched count's MSB next */
     bool status_latched;
-    bool out;         /* OUT last driven (channel 0: the IRQ0 level) */
+    bool out; /* OUT last driven (channel 0: the IRQ0 level) */
 } PitChannel;
 
 typedef struct PitState {
     PitChannel ch[3];
-    uint8_t port61;   /* bits 0-3 of system control port B as written */
-    Timer timer;      /* channel 0's next OUT edge */
+    uint8_t port61; /* bits 0-3 of system control port B as written */
+    Timer timer;    /* channel 0's next OUT edge */
     /* not saved: */
     Clock *clock;
     IrqLine irq0;

@@ -24,9 +24,7 @@ static void port92_write(void *opaque, uint32_t addr, uint32_t val, unsigned siz
     Port92State *s = opaque;
     uint8_t old = s->val;
     s->val = (uint8_t)val;
-    if ((old ^ val) & 2) {
-        bus_set_a20(s->bus, val & 2);
-    }
+    bus_set_a20(s->bus, val & 2);
     if ((val & 1) && !(old & 1)) {
         s->val &= ~1u;
         if (s->reset_cb) {
@@ -42,8 +40,8 @@ void port92_reset(Port92State *s)
     s->val = 0;
 }
 
-void port92_init(Port92State *s, Bus *bus, SnapRegistry *reg, void (*reset_cb)(void *opaque),
-                 void *opaque)
+void port92_init(Port92State *s, Bus *bus, void (*reset_cb)(void *opaque), void *opaque,
+                 SnapRegistry *reg)
 {
     memset(s, 0, sizeof *s);
     s->bus = bus;

@@ -2,7 +2,7 @@
  * PC chipset since.
  *
  * Board wiring:
- *   port92_init(&p92, bus, snap, reset_cb, opaque);   reset_cb(opaque) requests a CPU reset
+ *   port92_init(&p92, bus, reset_cb, opaque, snap);   reset_cb(opaque) requests a CPU reset
  *   port92_reset(&p92) on machine reset.
  */
 #ifndef X86PC_PORT92_H
@@ -21,8 +21,8 @@ typedef struct Port92State {
     void *reset_opaque;
 } Port92State;
 
-void port92_init(Port92State *s, Bus *bus, SnapRegistry *reg, void (*reset_cb)(void *opaque),
-                 void *opaque);
+void port92_init(Port92State *s, Bus *bus, void (*reset_cb)(void *opaque), void *opaque,
+                 SnapRegistry *reg);
 void port92_reset(Port92State *s);
 
 #endif

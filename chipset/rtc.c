@@ -266,8 +266,8 @@ static void update_irq(RtcState *s)
     }
     s->cmos[REG_C] = c;
     int level = (c & C_IRQF) != 0;
-    if (level != s->irq8.level) {
-        irq_set(&s->irq8, level);
+    if (level != s->irq.level) {
+        irq_set(&s->irq, level);
     }
 }
 
@@ -279,7 +279,8 @@ static void update_flags(RtcState *s)
         unsigned rs = s->cmos[REG_A] & 15;
         if (rs) {
             int64_t p = periodic_clocks(rs);
-            if (floor_div(divider_count(s, now), p) != floor_div(divider_count(s, s->flags_ns), p)) {
+            if (floor_div(divider_count(s, now), p) !=
+                floor_div(divider_count(s, s->flags_ns), p)) {
                 s->cmos[REG_C] |= C_PF;
             }
         }
@@ -439,7 +440,7 @@ static uint32_t rtc_read(void *opaque, uint32_t addr, unsigned size)
     if (addr == 0) {
         return 0xFF; /* the index register is write-only */
     }
-    return reg_read(s, s->index);
+    return reg_read(s, s->index & 0x7F);
 }
 
 static void rtc_write(void *opaque, uint32_t addr, uint32_t val, unsigned size)
@@ -450,7 +451,7 @@ static void rtc_write(void *opaque, uint32_t addr, uint32_t val, unsigned size)
         s->nmi_masked = val & 0x80;
         return;
     }
-    reg_write(s, s->index, (uint8_t)val);
+    reg_write(s, s->index & 0x7F, (uint8_t)val);
 }
 
 static const IoOps kRtcOps = {rtc_read, rtc_write, IO_SIZE_1};
@@ -521,7 +522,7 @@ bool rtc_nmi_masked(const RtcState *s)
 static int rtc_post_load(void *opaque)
 {
     RtcState *s = opaque;
-    s->irq8.level = -1;
+    s->irq.level = -1;
     update_irq(s);
     return 0;
 }

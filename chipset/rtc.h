@@ -4,7 +4,7 @@
  * Board wiring:
  *   rtc_init(&rtc, bus, clock, snap, epoch);   epoch: seconds since 1970-01-01 00:00:00 UTC of
  *                                              virtual time 0 (RTC_DEFAULT_EPOCH = 2000-01-01)
- *   irq_connect(&rtc.irq8, pic_set_irq, &pic, 8);
+ *   irq_connect(&rtc.irq, pic_set_irq, &pic, 8);
  *   rtc_set_mem_size(&rtc, ram_size, ram_above_4g); rtc_set_cmos(&rtc, index, value) for the
  *   rest (0x14 equipment, 0x10 floppy types, 0x3D/0x38 boot order, 0x5F CPU count - 1), then
  *   rtc_update_checksum(&rtc) (also done by rtc_set_cmos for bytes 0x10-0x2D).
@@ -24,16 +24,16 @@
 #define RTC_DEFAULT_EPOCH 946684800LL /* 2000-01-01 00:00:00 */
 
 typedef struct RtcState {
-    uint8_t cmos[128];   /* registers 0-13 and the CMOS RAM; time bytes are refreshed on read */
+    uint8_t cmos[128]; /* registers 0-13 and the CMOS RAM; time bytes are refreshed on read */
     uint8_t index;
     bool nmi_masked;
-    int64_t base_time;   /* seconds since 1970 shown at virtual time base_ns */
-    uint64_t base_ns;    /* virtual ns of a second boundary of the divider chain */
-    uint64_t flags_ns;   /* events up to this virtual time are reflected in register C */
-    Timer timer;         /* next periodic/alarm/update event with its interrupt enabled */
+    int64_t base_time; /* seconds since 1970 shown at virtual time base_ns */
+    uint64_t base_ns;  /* virtual ns of a second boundary of the divider chain */
+    uint64_t flags_ns; /* events up to this virtual time are reflected in register C */
+    Timer timer;       /* next periodic/alarm/update event with its interrupt enabled */
     /* not saved: */
     Clock *clock;
-    IrqLine irq8;
+    IrqLine irq;
 } RtcState;
 
 void rtc_init(RtcState *s, Bus *bus, Clock *clock, SnapRegistry *reg, int64_t epoch);

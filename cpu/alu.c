@@ -99,47 +99,47 @@ static inline int alu_ei(Cpu *cpu, const Insn *i, int op, unsigned size, uint32_
     return op == ALU_CMP ? 0 : rm_write(cpu, i, size, res);
 }
 
-#define ALU_FORMS(NAME, OP)                                                                    \
-    int op_##NAME##_EbGb(Cpu *cpu, const Insn *i)                                              \
-    {                                                                                          \
-        return alu_eg(cpu, i, OP, 1);                                                          \
-    }                                                                                          \
-    int op_##NAME##_EvGv(Cpu *cpu, const Insn *i)                                              \
-    {                                                                                          \
-        return alu_eg(cpu, i, OP, insn_osize(i));                                              \
-    }                                                                                          \
-    int op_##NAME##_GbEb(Cpu *cpu, const Insn *i)                                              \
-    {                                                                                          \
-        return alu_ge(cpu, i, OP, 1);                                                          \
-    }                                                                                          \
-    int op_##NAME##_GvEv(Cpu *cpu, const Insn *i)                                              \
-    {                                                                                          \
-        return alu_ge(cpu, i, OP, insn_osize(i));                                              \
-    }                                                                                          \
-    int op_##NAME##_ALIb(Cpu *cpu, const Insn *i)                                              \
-    {                                                                                          \
-        return alu_ai(cpu, i, OP, 1);                                                          \
-    }                                                                                          \
-    int op_##NAME##_eAXIz(Cpu *cpu, const Insn *i)                                             \
-    {                                                                                          \
-        return alu_ai(cpu, i, OP, insn_osize(i));                                              \
-    }                                                                                          \
-    int op_##NAME##_EbIb(Cpu *cpu, const Insn *i)                                              \
-    {                                                                                          \
-        return alu_ei(cpu, i, OP, 1, i->imm);                                                  \
-    }                                                                                          \
-    /* 82 /r is an alias of 80 /r on every 32-bit processor (SDM vol. 2, table A-6) */         \
-    int op_##NAME##_EbIb_82(Cpu *cpu, const Insn *i)                                           \
-    {                                                                                          \
-        return alu_ei(cpu, i, OP, 1, i->imm);                                                  \
-    }                                                                                          \
-    int op_##NAME##_EvIz(Cpu *cpu, const Insn *i)                                              \
-    {                                                                                          \
-        return alu_ei(cpu, i, OP, insn_osize(i), i->imm);                                      \
-    }                                                                                          \
-    int op_##NAME##_EvIbs(Cpu *cpu, const Insn *i)                                             \
-    {                                                                                          \
-        return alu_ei(cpu, i, OP, insn_osize(i), sext(i->imm, 1));                             \
+#define ALU_FORMS(NAME, OP)                                                                        \
+    int op_##NAME##_EbGb(Cpu *cpu, const Insn *i)                                                  \
+    {                                                                                              \
+        return alu_eg(cpu, i, OP, 1);                                                              \
+    }                                                                                              \
+    int op_##NAME##_EvGv(Cpu *cpu, const Insn *i)                                                  \
+    {                                                                                              \
+        return alu_eg(cpu, i, OP, insn_osize(i));                                                  \
+    }                                                                                              \
+    int op_##NAME##_GbEb(Cpu *cpu, const Insn *i)                                                  \
+    {                                                                                              \
+        return alu_ge(cpu, i, OP, 1);                                                              \
+    }                                                                                              \
+    int op_##NAME##_GvEv(Cpu *cpu, const Insn *i)                                                  \
+    {                                                                                              \
+        return alu_ge(cpu, i, OP, insn_osize(i));                                                  \
+    }                                                                                              \
+    int op_##NAME##_ALIb(Cpu *cpu, const Insn *i)                                                  \
+    {                                                                                              \
+        return alu_ai(cpu, i, OP, 1);                                                              \
+    }                                                                                              \
+    int op_##NAME##_eAXIz(Cpu *cpu, const Insn *i)                                                 \
+    {                                                                                              \
+        return alu_ai(cpu, i, OP, insn_osize(i));                                                  \
+    }                                                                                              \
+    int op_##NAME##_EbIb(Cpu *cpu, const Insn *i)                                                  \
+    {                                                                                              \
+        return alu_ei(cpu, i, OP, 1, i->imm);                                                      \
+    }                                                                                              \
+    /* 82 /r is an alias of 80 /r on every 32-bit processor (SDM vol. 2, table A-6) */             \
+    int op_##NAME##_EbIb_82(Cpu *cpu, const Insn *i)                                               \
+    {                                                                                              \
+        return alu_ei(cpu, i, OP, 1, i->imm);                                                      \
+    }                                                                                              \
+    int op_##NAME##_EvIz(Cpu *cpu, const Insn *i)                                                  \
+    {                                                                                              \
+        return alu_ei(cpu, i, OP, insn_osize(i), i->imm);                                          \
+    }                                                                                              \
+    int op_##NAME##_EvIbs(Cpu *cpu, const Insn *i)                                                 \
+    {                                                                                              \
+        return alu_ei(cpu, i, OP, insn_osize(i), sext(i->imm, 1));                                 \
     }
 
 ALU_FORMS(ADD, ALU_ADD)
@@ -384,8 +384,9 @@ int op_CMPXCHG8B(Cpu *cpu, const Insn *i)
     uint32_t lo, hi;
     int r;
     /* both halves are checked for writing before anything changes */
-    if ((r = cpu_probe_write(cpu, i->seg, ea, 4)) || (r = cpu_probe_write(cpu, i->seg, ea + 4, 4)) ||
-        (r = cpu_read32(cpu, i->seg, ea, &lo)) || (r = cpu_read32(cpu, i->seg, ea + 4, &hi))) {
+    if ((r = cpu_probe_write(cpu, i->seg, ea, 4)) ||
+        (r = cpu_probe_write(cpu, i->seg, ea + 4, 4)) || (r = cpu_read32(cpu, i->seg, ea, &lo)) ||
+        (r = cpu_read32(cpu, i->seg, ea + 4, &hi))) {
         return r;
     }
     CpuState *s = &cpu->s;

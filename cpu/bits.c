@@ -42,7 +42,8 @@ static int bt_common(Cpu *cpu, const Insn *i, int op, uint32_t off, bool reg_off
         if (reg_offset) {
             int32_t soff = (int32_t)sext(off, size);
             /* arithmetic shift of a negative offset: floor division by the unit's bit count */
-            int32_t unit = soff < 0 ? -(int32_t)((~(uint32_t)soff) / bits) - 1 : soff / (int32_t)bits;
+            int32_t unit =
+                soff < 0 ? -(int32_t)((~(uint32_t)soff) / bits) - 1 : soff / (int32_t)bits;
             addr = (addr + (uint32_t)unit * size) & addr_mask(i);
         }
         if (op != BT_TEST && (r = cpu_probe_write(cpu, i->seg, addr, size))) {

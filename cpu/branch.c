@@ -28,14 +28,14 @@ static inline int jcc(Cpu *cpu, const Insn *i, uint32_t rel)
     return cpu_jump_near(cpu, cpu->s.eip + rel, insn_osize(i));
 }
 
-#define JCC_FORMS(CC)                                                                          \
-    int op_J##CC##_Jb(Cpu *cpu, const Insn *i)                                                 \
-    {                                                                                          \
-        return jcc(cpu, i, rel_b(i));                                                          \
-    }                                                                                          \
-    int op_J##CC##_Jz(Cpu *cpu, const Insn *i)                                                 \
-    {                                                                                          \
-        return jcc(cpu, i, rel_z(i));                                                          \
+#define JCC_FORMS(CC)                                                                              \
+    int op_J##CC##_Jb(Cpu *cpu, const Insn *i)                                                     \
+    {                                                                                              \
+        return jcc(cpu, i, rel_b(i));                                                              \
+    }                                                                                              \
+    int op_J##CC##_Jz(Cpu *cpu, const Insn *i)                                                     \
+    {                                                                                              \
+        return jcc(cpu, i, rel_z(i));                                                              \
     }
 JCC_FORMS(O)
 JCC_FORMS(NO)

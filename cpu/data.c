@@ -207,7 +207,7 @@ int op_XLAT(Cpu *cpu, const Insn *i)
     return r;
 }
 
-/* ---- NOPs: 90, F3 90 (PAUSE), 0F 19-1F /r (hint NOPs: no memory access) ---- */
+/* ---- NOPs: 90, F3 90 (PAUSE), 0F 18-1F /r (hint NOPs: no memory access) ---- */
 
 int op_NOP(Cpu *cpu, const Insn *i)
 {
@@ -219,11 +219,12 @@ int op_PAUSE(Cpu *cpu, const Insn *i)
     return 0;
 }
 
-#define HINT_NOP(NN)                                                                           \
-    int op_NOP_Ev_##NN(Cpu *cpu, const Insn *i)                                                \
-    {                                                                                          \
-        return 0;                                                                              \
+#define HINT_NOP(NN)                                                                               \
+    int op_NOP_Ev_##NN(Cpu *cpu, const Insn *i)                                                    \
+    {                                                                                              \
+        return 0;                                                                                  \
     }
+HINT_NOP(18)
 HINT_NOP(19)
 HINT_NOP(1A)
 HINT_NOP(1B)
@@ -252,14 +253,14 @@ static inline int setcc(Cpu *cpu, const Insn *i)
     return rm_write(cpu, i, 1, cpu_cond(cpu, insn_cc(i)) ? 1 : 0);
 }
 
-#define CC_FORMS(CC)                                                                           \
-    int op_CMOV##CC(Cpu *cpu, const Insn *i)                                                   \
-    {                                                                                          \
-        return cmov(cpu, i);                                                                   \
-    }                                                                                          \
-    int op_SET##CC(Cpu *cpu, const Insn *i)                                                    \
-    {                                                                                          \
-        return setcc(cpu, i);                                                                  \
+#define CC_FORMS(CC)                                                                               \
+    int op_CMOV##CC(Cpu *cpu, const Insn *i)                                                       \
+    {                                                                                              \
+        return cmov(cpu, i);                                                                       \
+    }                                                                                              \
+    int op_SET##CC(Cpu *cpu, const Insn *i)                                                        \
+    {                                                                                              \
+        return setcc(cpu, i);                                                                      \
     }
 CC_FORMS(O)
 CC_FORMS(NO)
@@ -418,7 +419,8 @@ int op_ENTER(Cpu *cpu, const Insn *i)
         }
     }
     reg_set(cpu, R_EBP, sz, frame);
-    reg_set_masked(cpu, R_ESP, sm, frame - alloc);
+    /* the dynamic area is below the display: ESP - size, not frame - size */
+    reg_set_masked(cpu, R_ESP, sm, s->regs[R_ESP] - alloc);
     return 0;
 fault:
     s->regs[R_ESP] = esp0;

@@ -192,24 +192,52 @@ bool cpu_cond(Cpu *cpu, int cc)
         uint32_t a = s->lf_op1, b = s->lf_op2;
         int32_t sa = (int32_t)sext(a, s->lf_size), sb = (int32_t)sext(b, s->lf_size);
         switch (cc >> 1) {
-        case 1: r = a < b; break;                  /* B */
-        case 2: r = a == b; break;                 /* E */
-        case 3: r = a <= b; break;                 /* BE */
-        case 4: r = (s->lf_res & size_sign(s->lf_size)) != 0; break; /* S */
-        case 6: r = sa < sb; break;                /* L */
-        default: r = sa <= sb; break;              /* LE (case 7) */
+        case 1: /* B */
+            r = a < b;
+            break;
+        case 2: /* E */
+            r = a == b;
+            break;
+        case 3: /* BE */
+            r = a <= b;
+            break;
+        case 4: /* S */
+            r = (s->lf_res & size_sign(s->lf_size)) != 0;
+            break;
+        case 6: /* L */
+            r = sa < sb;
+            break;
+        default: /* LE */
+            r = sa <= sb;
+            break;
         }
         return r ^ (cc & 1);
     }
     switch (cc >> 1) {
-    case 0: r = cpu_of(cpu); break;
-    case 1: r = cpu_cf(cpu); break;
-    case 2: r = cpu_zf(cpu); break;
-    case 3: r = cpu_cf(cpu) || cpu_zf(cpu); break;
-    case 4: r = cpu_sf(cpu); break;
-    case 5: r = cpu_pf(cpu); break;
-    case 6: r = cpu_sf(cpu) != cpu_of(cpu); break;
-    default: r = cpu_zf(cpu) || (cpu_sf(cpu) != cpu_of(cpu)); break;
+    case 0:
+        r = cpu_of(cpu);
+        break;
+    case 1:
+        r = cpu_cf(cpu);
+        break;
+    case 2:
+        r = cpu_zf(cpu);
+        break;
+    case 3:
+        r = cpu_cf(cpu) || cpu_zf(cpu);
+        break;
+    case 4:
+        r = cpu_sf(cpu);
+        break;
+    case 5:
+        r = cpu_pf(cpu);
+        break;
+    case 6:
+        r = cpu_sf(cpu) != cpu_of(cpu);
+        break;
+    default:
+        r = cpu_zf(cpu) || (cpu_sf(cpu) != cpu_of(cpu));
+        break;
     }
     return r ^ (cc & 1);
 }

@@ -844,9 +844,8 @@ int fp80_compare(Fp80Ctx *c, Float80 a, Float80 b, int quiet)
         }
         return FP_CMP_UN;
     }
-    if (denormal_check(c, ka, kb)) {
-        return FP_CMP_UN;
-    }
+    /* the comparison is made even when DE is unmasked: it has no result to withhold */
+    denormal_check(c, ka, kb);
     if (ka == K_ZERO && kb == K_ZERO) {
         return FP_CMP_EQ;
     }

@@ -10,7 +10,7 @@
 #include "decoder/opcodes.h"
 
 /* a prototype for every handler of the opcode table (-Wmissing-prototypes) */
-#define OP(code, ext, pfx, name, mnem, o1, o2, o3, isa, attr, frd, fwr, fund)                     \
+#define OP(code, ext, pfx, name, mnem, o1, o2, o3, isa, attr, frd, fwr, fund)                      \
     int op_##name(Cpu *cpu, const Insn *i);
 #include "decoder/opcodes.def"
 #undef OP

@@ -23,8 +23,7 @@ static uint32_t shift_value(Cpu *cpu, int op, unsigned size, uint32_t v, unsigne
         unsigned n = c & (bits - 1);
         res = n ? ((v << n) | (v >> (bits - n))) & m : v;
         cf = res & 1;
-        cpu_set_flags_mask(cpu, F_CF | F_OF,
-                           (cf ? F_CF : 0) | ((!!(res & sign) ^ cf) ? F_OF : 0));
+        cpu_set_flags_mask(cpu, F_CF | F_OF, (cf ? F_CF : 0) | ((!!(res & sign) ^ cf) ? F_OF : 0));
         return res;
     }
     case SH_ROR: {
@@ -85,30 +84,30 @@ static inline int shift_e(Cpu *cpu, const Insn *i, unsigned size, unsigned count
     return rm_write(cpu, i, size, shift_value(cpu, MODRM_REG(i), size, v, c));
 }
 
-#define SHIFT_FORMS(NAME)                                                                      \
-    int op_##NAME##_EbIb(Cpu *cpu, const Insn *i)                                              \
-    {                                                                                          \
-        return shift_e(cpu, i, 1, i->imm);                                                     \
-    }                                                                                          \
-    int op_##NAME##_EvIb(Cpu *cpu, const Insn *i)                                              \
-    {                                                                                          \
-        return shift_e(cpu, i, insn_osize(i), i->imm);                                         \
-    }                                                                                          \
-    int op_##NAME##_Eb1(Cpu *cpu, const Insn *i)                                               \
-    {                                                                                          \
-        return shift_e(cpu, i, 1, 1);                                                          \
-    }                                                                                          \
-    int op_##NAME##_Ev1(Cpu *cpu, const Insn *i)                                               \
-    {                                                                                          \
-        return shift_e(cpu, i, insn_osize(i), 1);                                              \
-    }                                                                                          \
-    int op_##NAME##_EbCL(Cpu *cpu, const Insn *i)                                              \
-    {                                                                                          \
-        return shift_e(cpu, i, 1, cpu->s.regs[R_ECX] & 0xFF);                                  \
-    }                                                                                          \
-    int op_##NAME##_EvCL(Cpu *cpu, const Insn *i)                                              \
-    {                                                                                          \
-        return shift_e(cpu, i, insn_osize(i), cpu->s.regs[R_ECX] & 0xFF);                      \
+#define SHIFT_FORMS(NAME)                                                                          \
+    int op_##NAME##_EbIb(Cpu *cpu, const Insn *i)                                                  \
+    {                                                                                              \
+        return shift_e(cpu, i, 1, i->imm);                                                         \
+    }                                                                                              \
+    int op_##NAME##_EvIb(Cpu *cpu, const Insn *i)                                                  \
+    {                                                                                              \
+        return shift_e(cpu, i, insn_osize(i), i->imm);                                             \
+    }                                                                                              \
+    int op_##NAME##_Eb1(Cpu *cpu, const Insn *i)                                                   \
+    {                                                                                              \
+        return shift_e(cpu, i, 1, 1);                                                              \
+    }                                                                                              \
+    int op_##NAME##_Ev1(Cpu *cpu, const Insn *i)                                                   \
+    {                                                                                              \
+        return shift_e(cpu, i, insn_osize(i), 1);                                                  \
+    }                                                                                              \
+    int op_##NAME##_EbCL(Cpu *cpu, const Insn *i)                                                  \
+    {                                                                                              \
+        return shift_e(cpu, i, 1, cpu->s.regs[R_ECX] & 0xFF);                                      \
+    }                                                                                              \
+    int op_##NAME##_EvCL(Cpu *cpu, const Insn *i)                                                  \
+    {                                                                                              \
+        return shift_e(cpu, i, insn_osize(i), cpu->s.regs[R_ECX] & 0xFF);                          \
     }
 
 /* the operation comes from ModRM.reg (the table's /0../7), so every name shares one body */

@@ -78,8 +78,8 @@ static int string_op(Cpu *cpu, const Insn *i, int kind, unsigned size)
     }
     default: { /* OUTS */
         uint16_t port = (uint16_t)s->regs[R_EDX];
-        if ((r = cpu_io_check(cpu, port, size)) ||
-            (r = cpu_read(cpu, src_seg(i), si, size, &a)) || (r = cpu_out(cpu, port, size, a))) {
+        if ((r = cpu_io_check(cpu, port, size)) || (r = cpu_read(cpu, src_seg(i), si, size, &a)) ||
+            (r = cpu_out(cpu, port, size, a))) {
             return r;
         }
         reg_set_masked(cpu, R_ESI, am, si + delta);
@@ -102,14 +102,14 @@ static int string_op(Cpu *cpu, const Insn *i, int kind, unsigned size)
     return 0;
 }
 
-#define STRING_FORMS(NAME, KIND)                                                               \
-    int op_##NAME##B(Cpu *cpu, const Insn *i)                                                  \
-    {                                                                                          \
-        return string_op(cpu, i, KIND, 1);                                                     \
-    }                                                                                          \
-    int op_##NAME##V(Cpu *cpu, const Insn *i)                                                  \
-    {                                                                                          \
-        return string_op(cpu, i, KIND, insn_osize(i));                                         \
+#define STRING_FORMS(NAME, KIND)                                                                   \
+    int op_##NAME##B(Cpu *cpu, const Insn *i)                                                      \
+    {                                                                                              \
+        return string_op(cpu, i, KIND, 1);                                                         \
+    }                                                                                              \
+    int op_##NAME##V(Cpu *cpu, const Insn *i)                                                      \
+    {                                                                                              \
+        return string_op(cpu, i, KIND, insn_osize(i));                                             \
     }
 STRING_FORMS(MOVS, ST_MOVS)
 STRING_FORMS(CMPS, ST_CMPS)

@@ -14,14 +14,14 @@
 
 #include "mmu/log.h"
 
-#define CHIP_FIELDS(n)                                                                         \
-    VMS_ARRAY(Dma8237State, chip[n].base_addr, VMS_U16, 4),                                    \
-        VMS_ARRAY(Dma8237State, chip[n].base_count, VMS_U16, 4),                               \
-        VMS_ARRAY(Dma8237State, chip[n].cur_addr, VMS_U16, 4),                                 \
-        VMS_ARRAY(Dma8237State, chip[n].cur_count, VMS_U16, 4),                                \
-        VMS_ARRAY(Dma8237State, chip[n].mode, VMS_U8, 4), VMS_U8F(Dma8237State, chip[n].command), \
-        VMS_U8F(Dma8237State, chip[n].status), VMS_U8F(Dma8237State, chip[n].request),         \
-        VMS_U8F(Dma8237State, chip[n].mask), VMS_U8F(Dma8237State, chip[n].temp),             \
+#define CHIP_FIELDS(n)                                                                             \
+    VMS_ARRAY(Dma8237State, chip[n].base_addr, VMS_U16, 4),                                        \
+        VMS_ARRAY(Dma8237State, chip[n].base_count, VMS_U16, 4),                                   \
+        VMS_ARRAY(Dma8237State, chip[n].cur_addr, VMS_U16, 4),                                     \
+        VMS_ARRAY(Dma8237State, chip[n].cur_count, VMS_U16, 4),                                    \
+        VMS_ARRAY(Dma8237State, chip[n].mode, VMS_U8, 4), VMS_U8F(Dma8237State, chip[n].command),  \
+        VMS_U8F(Dma8237State, chip[n].status), VMS_U8F(Dma8237State, chip[n].request),             \
+        VMS_U8F(Dma8237State, chip[n].mask), VMS_U8F(Dma8237State, chip[n].temp),                  \
         VMS_BOOLF(Dma8237State, chip[n].flip_flop)
 
 static const VmsField kDmaFields[] = {

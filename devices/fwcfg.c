@@ -291,7 +291,12 @@ void fwcfg_free(FwCfgState *s)
     s->nfiles = 0;
 }
 
-int fwcfg_init(FwCfgState *s, Bus *bus, SnapRegistry *reg, bool dma)
+int fwcfg_init(FwCfgState *s, Bus *bus, SnapRegistry *reg)
+{
+    return fwcfg_init_opts(s, bus, reg, true);
+}
+
+int fwcfg_init_opts(FwCfgState *s, Bus *bus, SnapRegistry *reg, bool dma)
 {
     memset(s, 0, sizeof *s);
     s->bus = bus;

@@ -2,7 +2,8 @@
  * (16-bit), data 0x511 (bytes), DMA address 0x514 (high) / 0x518 (low, starts the transfer).
  *
  * Board wiring:
- *   fwcfg_init(&fw, bus, snap, true);           true: offer the DMA interface (FW_CFG_ID bit 1)
+ *   fwcfg_init(&fw, bus, snap);        with the DMA interface (FW_CFG_ID bit 1); or
+ *   fwcfg_init_opts(&fw, bus, snap, false) without it
  *   fwcfg_add_i64(&fw, FW_CFG_RAM_SIZE, ram); fwcfg_add_i16(&fw, FW_CFG_NB_CPUS, 1); ...
  *   fwcfg_add_file(&fw, "etc/sercon-port", ...);
  *   fwcfg_reset(&fw) on machine reset; fwcfg_free(&fw) when the machine goes away.
@@ -67,7 +68,8 @@ typedef struct FwCfgState {
     uint8_t *dir; /* the FW_CFG_FILE_DIR entry is entries[] pointing here */
 } FwCfgState;
 
-int fwcfg_init(FwCfgState *s, Bus *bus, SnapRegistry *reg, bool dma);
+int fwcfg_init(FwCfgState *s, Bus *bus, SnapRegistry *reg);
+int fwcfg_init_opts(FwCfgState *s, Bus *bus, SnapRegistry *reg, bool dma);
 void fwcfg_free(FwCfgState *s);
 void fwcfg_reset(FwCfgState *s);
 /* Add or replace an item; the data is copied. Return 0, or -1 if full or out of memory. */

@@ -298,6 +298,10 @@ void i8042_mouse_event(I8042State *s, int dx, int dy, int dz, unsigned buttons)
 static int i8042_post_load(void *opaque)
 {
     I8042State *s = opaque;
+    if (s->ctlq_count > I8042_CTLQ_SIZE) {
+        s->ctlq_count = 0;
+        return -1;
+    }
     s->irq1.level = -1;
     s->irq12.level = -1;
     update_irqs(s);
@@ -320,8 +324,8 @@ void i8042_reset(I8042State *s)
     update_irqs(s);
 }
 
-void i8042_init(I8042State *s, Bus *bus, SnapRegistry *reg, void (*reset_cb)(void *opaque),
-                void *opaque)
+void i8042_init(I8042State *s, Bus *bus, void (*reset_cb)(void *opaque), void *opaque,
+                SnapRegistry *reg)
 {
     memset(s, 0, sizeof *s);
     s->bus = bus;

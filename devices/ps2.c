@@ -13,8 +13,9 @@
  * sample rate (0xF3 + rate; 200,100,80 selects the IntelliMouse ID 3 and then 200,200,80 ID 4),
  * get ID (0xF2), remote mode (0xF0), wrap mode (0xEE, left by 0xEC or 0xFF), read data (0xEB),
  * stream mode (0xEA), status request (0xE9 -> FA status resolution rate), resolution (0xE8 + n),
- * scaling 2:1 / 1:1 (0xE7/0xE6). Movement is reported in 3-byte (4 with a wheel) packets of at
- * most 255/-256 counts each; 2:1 scaling applies the documented table in stream mode.
+ * scaling 2:1 / 1:1 (0xE7/0xE6); mode and rate commands clear the motion counters, and no motion
+ * is counted while stream reporting is off. Movement is reported in 3-byte (4 with a wheel) packets
+ * of at most 255/-256 counts each; 2:1 scaling applies the documented table in stream mode.
  *
  * Queues hold PS2_QUEUE_SIZE bytes; what does not fit is dropped (a real keyboard buffers 16).
  */
@@ -49,15 +50,16 @@ uint8_t ps2_translate_set2(uint8_t b)
     return b;
 }
 
-#define QUEUE_FIELDS(St, f)                                                                    \
+#define QUEUE_FIELDS(St, f)                                                                        \
     VMS_ARRAY(St, f.data, VMS_U8, PS2_QUEUE_SIZE), VMS_U8F(St, f.head), VMS_U8F(St, f.count)
 
 static const VmsField kKbdFields[] = {
-    QUEUE_FIELDS(Ps2Kbd, q),        VMS_U8F(Ps2Kbd, pending_cmd), VMS_U8F(Ps2Kbd, scancode_set),
-    VMS_U8F(Ps2Kbd, leds),          VMS_U8F(Ps2Kbd, typematic),   VMS_U8F(Ps2Kbd, last_sent),
-    VMS_BOOLF(Ps2Kbd, scanning),    VMS_BOOLF(Ps2Kbd, set1_break), VMS_FIELDS_END,
+    QUEUE_FIELDS(Ps2Kbd, q),     VMS_U8F(Ps2Kbd, pending_cmd),  VMS_U8F(Ps2Kbd, scancode_set),
+    VMS_U8F(Ps2Kbd, leds),       VMS_U8F(Ps2Kbd, typematic),    VMS_U8F(Ps2Kbd, last_sent),
+    VMS_BOOLF(Ps2Kbd, scanning), VMS_BOOLF(Ps2Kbd, set1_break), VMS_FIELDS_END,
 };
-static const VmsDesc kKbdDesc = {"ps2-kbd", 1, kKbdFields, NULL, NULL};
+static int kbd_post_load(void *opaque);
+static const VmsDesc kKbdDesc = {"ps2-kbd", 1, kKbdFields, NULL, kbd_post_load};
 
 static const VmsField kMouseFields[] = {
     QUEUE_FIELDS(Ps2Mouse, q),
@@ -78,7 +80,8 @@ static const VmsField kMouseFields[] = {
     VMS_I32F(Ps2Mouse, dz),
     VMS_FIELDS_END,
 };
-static const VmsDesc kMouseDesc = {"ps2-mouse", 1, kMouseFields, NULL, NULL};
+static int mouse_post_load(void *opaque);
+static const VmsDesc kMouseDesc = {"ps2-mouse", 1, kMouseFields, NULL, mouse_post_load};
 
 /* ---- queues ---- */
 
@@ -94,7 +97,7 @@ static int queue_room(const Ps2Queue *q)
 
 static void queue_push(Ps2Queue *q, uint8_t b)
 {
-    if (q->count >= PS2_QUEUE_SIZE) {
+    if (q->count >= PS2_QUEUE_SIZE || q->head >= PS2_QUEUE_SIZE) {
         return;
     }
     q->data[(q->head + q->count) % PS2_QUEUE_SIZE] = b;
@@ -106,7 +109,7 @@ uint8_t ps2_queue_pop(Ps2Queue *q)
     if (!q->count) {
         return 0;
     }
-    uint8_t b = q->data[q->head];
+    uint8_t b = q->data[q->head % PS2_QUEUE_SIZE];
     q->head = (q->head + 1) % PS2_QUEUE_SIZE;
     q->count--;
     return b;
@@ -116,6 +119,26 @@ static void queue_clear(Ps2Queue *q)
 {
     q->head = 0;
     q->count = 0;
+}
+
+/* A loaded queue must index inside its buffer. */
+static int queue_check(Ps2Queue *q)
+{
+    if (q->head >= PS2_QUEUE_SIZE || q->count > PS2_QUEUE_SIZE) {
+        queue_clear(q);
+        return -1;
+    }
+    return 0;
+}
+
+static int kbd_post_load(void *opaque)
+{
+    return queue_check(&((Ps2Kbd *)opaque)->q);
+}
+
+static int mouse_post_load(void *opaque)
+{
+    return queue_check(&((Ps2Mouse *)opaque)->q);
 }
 
 /* ---- keyboard ---- */
@@ -368,6 +391,11 @@ static void mouse_flush(Ps2Mouse *m)
 
 void ps2_mouse_event(Ps2Mouse *m, int dx, int dy, int dz, unsigned buttons)
 {
+    if (!m->enabled && !m->remote) {
+        m->buttons = buttons & 0x1F; /* motion is not counted while reporting is off */
+        m->sent_buttons = m->buttons;
+        return;
+    }
     m->dx = clamp(m->dx + dx, -65536, 65535);
     m->dy = clamp(m->dy - dy, -65536, 65535);
     m->dz = clamp(m->dz + dz, -1024, 1023);
@@ -389,11 +417,17 @@ static void note_rate(Ps2Mouse *m, uint8_t rate)
     }
 }
 
+static void reset_counters(Ps2Mouse *m)
+{
+    m->dx = m->dy = m->dz = 0;
+}
+
 void ps2_mouse_write(Ps2Mouse *m, uint8_t b)
 {
     if (m->pending_cmd) {
         uint8_t cmd = m->pending_cmd;
         m->pending_cmd = 0;
+        reset_counters(m);
         if (cmd == 0xF3) {
             m->sample_rate = b;
             note_rate(m, b);
@@ -425,10 +459,12 @@ void ps2_mouse_write(Ps2Mouse *m, uint8_t b)
         break;
     case 0xF5:
         m->enabled = false;
+        reset_counters(m);
         mouse_send(m, 0xFA);
         break;
     case 0xF4:
         m->enabled = true;
+        reset_counters(m);
         mouse_send(m, 0xFA);
         break;
     case 0xF3:
@@ -442,6 +478,7 @@ void ps2_mouse_write(Ps2Mouse *m, uint8_t b)
         break;
     case 0xF0:
         m->remote = true;
+        reset_counters(m);
         mouse_send(m, 0xFA);
         break;
     case 0xEE:
@@ -458,6 +495,7 @@ void ps2_mouse_write(Ps2Mouse *m, uint8_t b)
         break;
     case 0xEA:
         m->remote = false;
+        reset_counters(m);
         mouse_send(m, 0xFA);
         break;
     case 0xE9: {
@@ -471,10 +509,12 @@ void ps2_mouse_write(Ps2Mouse *m, uint8_t b)
     }
     case 0xE7:
         m->scaling21 = true;
+        reset_counters(m);
         mouse_send(m, 0xFA);
         break;
     case 0xE6:
         m->scaling21 = false;
+        reset_counters(m);
         mouse_send(m, 0xFA);
         break;
     default:

@@ -22,9 +22,9 @@ typedef struct Ps2Kbd {
     uint8_t scancode_set; /* 1, 2 or 3 */
     uint8_t leds;
     uint8_t typematic;
-    uint8_t last_sent;    /* for 0xFE resend */
+    uint8_t last_sent; /* for 0xFE resend */
     bool scanning;
-    bool set1_break;      /* set-1 conversion: an 0xF0 prefix was seen */
+    bool set1_break; /* set-1 conversion: an 0xF0 prefix was seen */
     /* not saved: */
     void (*notify)(void *opaque); /* called when bytes were queued */
     void *opaque;
@@ -40,11 +40,11 @@ typedef struct Ps2Mouse {
     uint8_t buttons;      /* bit 0 left, 1 right, 2 middle, 3 and 4 the side buttons */
     uint8_t sent_buttons;
     uint8_t last_sent;
-    bool enabled;         /* data reporting (0xF4) */
-    bool remote;          /* remote mode (0xF0) */
-    bool wrap;            /* wrap (echo) mode */
+    bool enabled; /* data reporting (0xF4) */
+    bool remote;  /* remote mode (0xF0) */
+    bool wrap;    /* wrap (echo) mode */
     bool scaling21;
-    int32_t dx, dy, dz;   /* movement not yet reported (PS/2 directions: y up) */
+    int32_t dx, dy, dz; /* movement not yet reported (PS/2 directions: y up) */
     /* not saved: */
     void (*notify)(void *opaque);
     void *opaque;

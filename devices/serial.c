@@ -100,19 +100,21 @@ static void update_irq(SerialState *s)
     }
 }
 
-static uint64_t char_time_ns(const SerialState *s)
+/* Four character times at the programmed rate and frame, rounded up to the ns. */
+static uint64_t timeout_ns(const SerialState *s)
 {
     unsigned data = 5 + (s->lcr & 3);
     unsigned half_bits = 2 * (1 + data + ((s->lcr & 8) ? 1 : 0));
     half_bits += (s->lcr & 4) ? (data == 5 ? 3 : 4) : 2;
     uint64_t div = s->divisor ? s->divisor : 65536;
-    return (uint64_t)half_bits * div * 1000000000ull / (115200 * 2);
+    uint64_t n = 4ull * half_bits * div * 1000000000ull;
+    return (n + 115200 * 2 - 1) / (115200 * 2);
 }
 
 static void rearm_timeout(SerialState *s)
 {
     if (fifo_on(s) && s->rx_count) {
-        timer_mod(&s->timeout_timer, clock_now(s->clock) + 4 * char_time_ns(s));
+        timer_mod(&s->timeout_timer, clock_now(s->clock) + timeout_ns(s));
     } else {
         timer_del(&s->timeout_timer);
     }
@@ -324,9 +326,13 @@ int serial_can_receive(SerialState *s)
 static int serial_post_load(void *opaque)
 {
     SerialState *s = opaque;
+    int bad = s->rx_head >= SERIAL_FIFO_SIZE || s->rx_count > SERIAL_FIFO_SIZE;
+    if (bad) {
+        rx_clear(s);
+    }
     s->irq.level = -1;
     update_irq(s);
-    return 0;
+    return bad ? -1 : 0;
 }
 
 void serial_reset(SerialState *s)
@@ -345,8 +351,9 @@ void serial_reset(SerialState *s)
     update_irq(s);
 }
 
-void serial_init(SerialState *s, Bus *bus, Clock *clock, SnapRegistry *reg, uint16_t base,
-                 int instance, void (*tx)(void *opaque, uint8_t byte), void *opaque)
+void serial_init(SerialState *s, Bus *bus, Clock *clock, uint16_t base,
+                 void (*tx)(void *opaque, uint8_t byte), void *opaque, SnapRegistry *reg,
+                 int instance)
 {
     memset(s, 0, sizeof *s);
     s->base = base;

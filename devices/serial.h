@@ -1,7 +1,7 @@
 /* National Semiconductor PC16550D UART (COM1 = 0x3F8/IRQ4, COM2 = 0x2F8/IRQ3, ...).
  *
  * Board wiring:
- *   serial_init(&com1, bus, clock, snap, 0x3F8, 0, tx_cb, opaque);  tx_cb(opaque, byte) per
+ *   serial_init(&com1, bus, clock, 0x3F8, tx_cb, opaque, snap, 0);  tx_cb(opaque, byte) per
  *                                        transmitted byte; the last 0 is the snapshot instance
  *   irq_connect(&com1.irq, pic_set_irq, &pic, 4);
  *   host input: if (serial_can_receive(&com1) > 0) serial_receive(&com1, buf, n);
@@ -37,8 +37,9 @@ typedef struct SerialState {
     void *tx_opaque;
 } SerialState;
 
-void serial_init(SerialState *s, Bus *bus, Clock *clock, SnapRegistry *reg, uint16_t base,
-                 int instance, void (*tx)(void *opaque, uint8_t byte), void *opaque);
+void serial_init(SerialState *s, Bus *bus, Clock *clock, uint16_t base,
+                 void (*tx)(void *opaque, uint8_t byte), void *opaque, SnapRegistry *reg,
+                 int instance);
 void serial_reset(SerialState *s);
 /* Host input. Bytes beyond the free space are lost and set the overrun error (LSR bit 1). */
 void serial_receive(SerialState *s, const uint8_t *buf, int n);

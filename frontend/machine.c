@@ -51,6 +51,45 @@ static void debugcon_tx(void *opaque, uint8_t byte)
     }
 }
 
+/* SeaBIOS's own debug log (port 0x402): to stderr with -d fw. */
+static void fwlog_tx(void *opaque, uint8_t byte)
+{
+    if (g_log_mask & (1u << LOG_FW)) {
+        fputc(byte, stderr);
+    }
+}
+
+/* What SeaBIOS reads from fw_cfg and the CMOS (RAM size, CPUs, its serial console). */
+static void setup_firmware_config(Machine *m)
+{
+    uint64_t ram = (uint64_t)m->cfg.ram_mb << 20;
+    fwcfg_add_i64(&m->fwcfg, FW_CFG_RAM_SIZE, ram);
+    fwcfg_add_i16(&m->fwcfg, FW_CFG_NB_CPUS, 1);
+    fwcfg_add_i16(&m->fwcfg, FW_CFG_MAX_CPUS, 1);
+    fwcfg_add_i16(&m->fwcfg, FW_CFG_NOGRAPHIC, m->cfg.nographic ? 1 : 0);
+    fwcfg_add_i16(&m->fwcfg, FW_CFG_BOOT_MENU, 0);
+    /* e820: the RAM; SeaBIOS adds its own reservations */
+    uint8_t e820[20];
+    uint64_t base = 0;
+    uint32_t type = 1;
+    memcpy(e820, &base, 8);
+    memcpy(e820 + 8, &ram, 8);
+    memcpy(e820 + 16, &type, 4);
+    fwcfg_add_file(&m->fwcfg, "etc/e820", e820, sizeof e820);
+    /* with no display, SeaBIOS's screen output goes to COM1 (its "sercon") */
+    if (m->cfg.nographic) {
+        uint16_t port = 0x3F8;
+        fwcfg_add_file(&m->fwcfg, "etc/sercon-port", &port, sizeof port);
+    }
+    uint16_t no_menu = 0;
+    fwcfg_add_file(&m->fwcfg, "etc/show-boot-menu", &no_menu, sizeof no_menu);
+    uint32_t fail_wait_ms = 60000; /* SeaBIOS's own default, made explicit */
+    fwcfg_add_file(&m->fwcfg, "etc/boot-fail-wait", &fail_wait_ms, sizeof fail_wait_ms);
+    rtc_set_mem_size(&m->rtc, ram, 0);
+    rtc_set_cmos(&m->rtc, 0x5F, 0); /* CPUs - 1 */
+    rtc_update_checksum(&m->rtc);
+}
+
 /* isa-debug-exit: a guest write ends the run with status (value << 1) | 1, as QEMU's does. */
 static void debug_exit_write(void *opaque, uint32_t addr, uint32_t val, unsigned size)
 {
@@ -159,10 +198,21 @@ int machine_init(Machine *m, const MachineConfig *cfg)
     irq_connect(&m->pit.irq0, pic_set_irq, &m->pic, 0);
     rtc_init(&m->rtc, &m->bus, &m->clock, &m->snap, cfg->rtc_epoch);
     irq_connect(&m->rtc.irq, pic_set_irq, &m->pic, 8);
-    rtc_set_mem_size(&m->rtc, ram, 0);
     port92_init(&m->port92, &m->bus, request_reset, m, &m->snap);
     dma8237_init(&m->dma, &m->bus, &m->snap);
-    pci_init(&m->pci, &m->bus, &m->snap, m->rom + m->rom_size - 0x40000 + 0, request_reset, m);
+    /* the PAM-controlled window 0xC0000-0xFFFFF shows the image's last 256 KB */
+    m->rom_low = calloc(1, 0x40000);
+    if (!m->rom_low) {
+        fprintf(stderr, "x86pc: out of memory\n");
+        return -1;
+    }
+    uint32_t low = m->rom_size < 0x40000 ? m->rom_size : 0x40000;
+    memcpy(m->rom_low + 0x40000 - low, m->rom + m->rom_size - low, low);
+    pci_init(&m->pci, &m->bus, &m->snap, m->rom_low, request_reset, m);
+    static const int kPciIrqs[] = {3, 4, 5, 6, 7, 9, 10, 11, 12, 14, 15};
+    for (size_t k = 0; k < sizeof kPciIrqs / sizeof kPciIrqs[0]; k++) {
+        irq_connect(&m->pci.bus.isa_irq[kPciIrqs[k]], pic_set_irq, &m->pic, kPciIrqs[k]);
+    }
 
     /* devices */
     i8042_init(&m->kbc, &m->bus, request_reset, m, &m->snap);
@@ -171,11 +221,15 @@ int machine_init(Machine *m, const MachineConfig *cfg)
     serial_init(&m->com1, &m->bus, &m->clock, 0x3F8, serial_tx, m, &m->snap, 0);
     irq_connect(&m->com1.irq, pic_set_irq, &m->pic, 4);
     debugcon_init(&m->debugcon, &m->bus, 0xE9, debugcon_tx, m);
+    debugcon_init(&m->fwlog, &m->bus, 0x402, fwlog_tx, m);
     if (cfg->debug_exit) {
         bus_register_pio(&m->bus, cfg->debug_exit_port, 1, &kDebugExitOps, m, "isa-debug-exit");
     }
-    fwcfg_init(&m->fwcfg, &m->bus, &m->snap);
-    machine_setup_firmware_config(m);
+    if (fwcfg_init(&m->fwcfg, &m->bus, &m->snap)) {
+        fprintf(stderr, "x86pc: out of memory\n");
+        return -1;
+    }
+    setup_firmware_config(m);
     return 0;
 }
 
@@ -183,7 +237,9 @@ void machine_free(Machine *m)
 {
     cpu_free(&m->cpu);
     bus_free(&m->bus);
+    fwcfg_free(&m->fwcfg);
     free(m->rom);
+    free(m->rom_low);
     if (m->serial_out && m->serial_out != stdout) {
         fclose(m->serial_out);
     }
@@ -198,8 +254,11 @@ void machine_reset(Machine *m)
     pic_reset(&m->pic);
     pit_reset(&m->pit);
     rtc_reset(&m->rtc);
+    port92_reset(&m->port92);
+    dma8237_reset(&m->dma);
     i8042_reset(&m->kbc);
     serial_reset(&m->com1);
+    fwcfg_reset(&m->fwcfg);
     pci_reset(&m->pci);
     bus_set_a20(&m->bus, true);
     cpu_reset(&m->cpu);

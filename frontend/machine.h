@@ -51,10 +51,12 @@ typedef struct Machine {
     I8042State kbc;
     SerialState com1;
     DebugconState debugcon;
+    DebugconState fwlog; /* SeaBIOS's debug port 0x402 */
     Dma8237State dma;
     FwCfgState fwcfg;
     PciState pci;
     uint8_t *rom;         /* the BIOS image */
+    uint8_t *rom_low;     /* its last 256 KB, for the PAM window at 0xC0000 */
     uint32_t rom_size;
     FILE *serial_out;
     FILE *debugcon_out;

@@ -29,6 +29,7 @@ typedef enum LogChan {
     LOG_NET,
     LOG_SNAP,
     LOG_MISC,
+    LOG_FW, /* the firmware's own debug port (SeaBIOS: 0x402) */
     LOG_NCHANS
 } LogChan;
 

@@ -33,30 +33,6 @@ static const CpuModel kTestModel = {
     .isa_mask = (1u << I386) | (1u << I486) | (1u << I586) | (1u << I686) | (1u << FPU),
 };
 
-/* Temporary scaffolding while cpu/io.c and the task switch are being written: weak, so the
- * real definitions win as soon as they exist. Real-mode tests never reach a task switch; the
- * string I/O tests see an unclaimed bus (reads of all ones). */
-#include "cpu/sys.h"
-__attribute__((weak)) int cpu_io_check(Cpu *cpu, uint16_t port, unsigned size)
-{
-    return 0;
-}
-__attribute__((weak)) int cpu_in(Cpu *cpu, uint16_t port, unsigned size, uint32_t *v)
-{
-    *v = bus_pio_read(cpu->bus, port, size);
-    return 0;
-}
-__attribute__((weak)) int cpu_out(Cpu *cpu, uint16_t port, unsigned size, uint32_t v)
-{
-    bus_pio_write(cpu->bus, port, v, size);
-    return 0;
-}
-__attribute__((weak)) int sys_task_switch(Cpu *cpu, uint16_t sel, Desc *d, int kind,
-                                          int has_error, uint32_t error)
-{
-    return cpu_gp(cpu, sel & 0xFFFC);
-}
-
 /* ---- exclusions ---- */
 
 typedef struct Exclusions {
@@ -64,10 +40,10 @@ typedef struct Exclusions {
     int nfiles;
     uint8_t hashes[256][20];
     int nhashes;
-    bool ud_over_10;   /* 286 #UD for instructions longer than 10 bytes */
-    bool lock_ud;      /* LOCK before an instruction a P6 does not lock: #UD on a P6 only */
-    bool sreg_fs_gs;   /* MOV to/from segment registers 4 and 5: #UD on a 286 */
-    bool seg_overrun;  /* 286 int 13 for a word at offset FFFF: P6 #GP/#SS, no partial update */
+    bool ud_over_10;  /* 286 #UD for instructions longer than 10 bytes */
+    bool lock_ud;     /* LOCK before an instruction a P6 does not lock: #UD on a P6 only */
+    bool sreg_fs_gs;  /* MOV to/from segment registers 4 and 5: #UD on a 286 */
+    bool seg_overrun; /* 286 int 13 for a word at offset FFFF: P6 #GP/#SS, no partial update */
 } Exclusions;
 
 static int hexval(int c)
@@ -102,7 +78,8 @@ static void load_exclusions(Exclusions *ex, const char *path)
             snprintf(ex->files[ex->nfiles++], sizeof ex->files[0], "%s", arg);
         } else if (!strcmp(kind, "hash") && ex->nhashes < 256 && strlen(arg) == 40) {
             for (int k = 0; k < 20; k++) {
-                ex->hashes[ex->nhashes][k] = (uint8_t)(hexval(arg[2 * k]) << 4 | hexval(arg[2 * k + 1]));
+                ex->hashes[ex->nhashes][k] =
+                    (uint8_t)(hexval(arg[2 * k]) << 4 | hexval(arg[2 * k + 1]));
             }
             ex->nhashes++;
         } else if (!strcmp(kind, "rule") && !strcmp(arg, "ud_over_10_bytes")) {
@@ -154,14 +131,29 @@ static bool next_chunk(Buf *b, char tag[5], Buf *body)
     return true;
 }
 
-enum { RG_AX, RG_BX, RG_CX, RG_DX, RG_CS, RG_SS, RG_DS, RG_ES, RG_SP, RG_BP, RG_SI, RG_DI,
-       RG_IP, RG_FLAGS, RG_COUNT };
+enum {
+    RG_AX,
+    RG_BX,
+    RG_CX,
+    RG_DX,
+    RG_CS,
+    RG_SS,
+    RG_DS,
+    RG_ES,
+    RG_SP,
+    RG_BP,
+    RG_SI,
+    RG_DI,
+    RG_IP,
+    RG_FLAGS,
+    RG_COUNT
+};
 static const char *const kRegNames[RG_COUNT] = {"ax", "bx", "cx", "dx", "cs", "ss", "ds",
                                                 "es", "sp", "bp", "si", "di", "ip", "flags"};
 
 typedef struct MooState {
     uint16_t regs[RG_COUNT];
-    uint16_t present; /* bit per register given */
+    uint16_t present;   /* bit per register given */
     const uint8_t *ram; /* count entries of 5 bytes */
     uint32_t nram;
 } MooState;
@@ -298,6 +290,7 @@ typedef struct Runner {
     const Exclusions *ex;
     long only_index; /* -index N: run only that test, with a dump */
     long passed, failed, excluded, excused;
+    long by_rule[8];
 } Runner;
 
 static void set_seg(Cpu *cpu, int seg, uint16_t sel)
@@ -308,11 +301,11 @@ static void set_seg(Cpu *cpu, int seg, uint16_t sel)
     sr->limit = 0xFFFF;
 }
 
-static const int kSegOf[RG_COUNT] = {[RG_CS] = SEG_CS, [RG_SS] = SEG_SS, [RG_DS] = SEG_DS,
-                                     [RG_ES] = SEG_ES};
-static const int kGprOf[RG_COUNT] = {[RG_AX] = R_EAX, [RG_BX] = R_EBX, [RG_CX] = R_ECX,
-                                     [RG_DX] = R_EDX, [RG_SP] = R_ESP, [RG_BP] = R_EBP,
-                                     [RG_SI] = R_ESI, [RG_DI] = R_EDI};
+static const int kSegOf[RG_COUNT] = {
+    [RG_CS] = SEG_CS, [RG_SS] = SEG_SS, [RG_DS] = SEG_DS, [RG_ES] = SEG_ES};
+static const int kGprOf[RG_COUNT] = {
+    [RG_AX] = R_EAX, [RG_BX] = R_EBX, [RG_CX] = R_ECX, [RG_DX] = R_EDX,
+    [RG_SP] = R_ESP, [RG_BP] = R_EBP, [RG_SI] = R_ESI, [RG_DI] = R_EDI};
 
 static uint16_t get_reg(Cpu *cpu, int r)
 {
@@ -384,12 +377,12 @@ static int run_test(Runner *rn, const MooTest *t, uint16_t undef_flags, char *ms
         }
     }
     int ok = 1;
-#define ADDMSG(...)                                                                            \
-    do {                                                                                       \
-        if (used < msz) {                                                                      \
-            int w_ = snprintf(msg + used, msz - used, __VA_ARGS__);                            \
-            used += w_ > 0 ? (size_t)w_ : 0;                                                   \
-        }                                                                                      \
+#define ADDMSG(...)                                                                                \
+    do {                                                                                           \
+        if (used < msz) {                                                                          \
+            int w_ = snprintf(msg + used, msz - used, __VA_ARGS__);                                \
+            used += w_ > 0 ? (size_t)w_ : 0;                                                       \
+        }                                                                                          \
     } while (0)
     if (!cpu->s.halted) {
         ok = 0;
@@ -450,7 +443,12 @@ static bool excluded_file(const Exclusions *ex, const char *file)
     return false;
 }
 
-static bool excluded_test(const Exclusions *ex, const MooTest *t)
+enum { EX_NONE, EX_FILE, EX_LONG, EX_SREG, EX_LOCK, EX_HASH, EX_KINDS };
+static const char *const kExName[EX_KINDS] = {"",           "file",    "ud_over_10_bytes",
+                                              "sreg_fs_gs", "lock_ud", "hash"};
+
+/* Which exclusion applies to the test: EX_NONE, or the rule or list that excludes it. */
+static int excluded_test(const Exclusions *ex, const MooTest *t)
 {
     Insn in;
     uint8_t buf[16] = {0};
@@ -461,11 +459,11 @@ static bool excluded_test(const Exclusions *ex, const MooTest *t)
      * comes from prefixes); BYTS includes the HLT that follows */
     if (ex->ud_over_10 && t->has_exc && (t->exc_vector == 6 || t->exc_vector == 13) &&
         (ds == DEC_OK ? in.len : t->nbytes - 1) > 10) {
-        return true;
+        return EX_LONG;
     }
     if (ex->sreg_fs_gs && ds == DEC_OK && (in.op == OPX_MOV_EvSw || in.op == OPX_MOV_SwEw) &&
         (MODRM_REG(&in) == SEG_FS || MODRM_REG(&in) == SEG_GS)) {
-        return true;
+        return EX_SREG;
     }
     if (ex->lock_ud && !(t->has_exc && t->exc_vector == 6)) {
         /* the 286 ignores a misplaced LOCK; a P6 raises #UD (SDM "LOCK") */
@@ -479,17 +477,17 @@ static bool excluded_test(const Exclusions *ex, const MooTest *t)
             }
         }
         if (has_lock && ds == DEC_UD) {
-            return true;
+            return EX_LOCK;
         }
     }
     if (t->hash) {
         for (int k = 0; k < ex->nhashes; k++) {
             if (!memcmp(ex->hashes[k], t->hash, 20)) {
-                return true;
+                return EX_HASH;
             }
         }
     }
-    return false;
+    return EX_NONE;
 }
 
 /* The table entry of the test's instruction: its undefined flags. */
@@ -565,8 +563,10 @@ static void run_file(Runner *rn, const char *dir, const char *file, int max_repo
         if (rn->only_index >= 0) {
             dump_test(&t);
         }
-        if (file_excl || excluded_test(rn->ex, &t)) {
+        int why = file_excl ? EX_FILE : excluded_test(rn->ex, &t);
+        if (why != EX_NONE) {
             rn->excluded++;
+            rn->by_rule[why]++;
             continue;
         }
         char msg[1024];
@@ -644,7 +644,8 @@ int main(int argc, char **argv)
     struct dirent *de;
     while (nnames < 1024 && (de = readdir(d)) != NULL) {
         size_t l = strlen(de->d_name);
-        if (l > 7 && !strcmp(de->d_name + l - 7, ".MOO.gz") && (!only || !strcmp(only, de->d_name))) {
+        if (l > 7 && !strcmp(de->d_name + l - 7, ".MOO.gz") &&
+            (!only || !strcmp(only, de->d_name))) {
             names[nnames++] = strdup(de->d_name);
         }
     }
@@ -658,6 +659,11 @@ int main(int argc, char **argv)
         run_file(&rn, dir, names[k], max_report);
         free(names[k]);
     }
+    printf("excluded:");
+    for (int k = 1; k < EX_KINDS; k++) {
+        printf(" %s %ld", kExName[k], rn.by_rule[k]);
+    }
+    printf("; excused: seg_overrun %ld\n", rn.excused);
     printf("%ld passed, %ld failed (%ld excluded, %ld excused by rule seg_overrun)\n", rn.passed,
            rn.failed, rn.excluded, rn.excused);
     cpu_free(&rn.cpu);

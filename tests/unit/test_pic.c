@@ -64,6 +64,7 @@ TEST(pic, priority_and_eoi)
     EXPECT_EQ(read_isr(&f, 0x20), 0x00);
     EXPECT_TRUE(pic_has_intr(&f.pic));
     EXPECT_EQ(pic_intack(&f.pic), 0x0B);
+    bus_free(&f.bus);
 }
 
 TEST(pic, masking)
@@ -77,6 +78,7 @@ TEST(pic, masking)
     dt_outb(&f.bus, 0x21, 0x00);
     EXPECT_TRUE(pic_has_intr(&f.pic));
     EXPECT_EQ(pic_intack(&f.pic), 0x0C);
+    bus_free(&f.bus);
 }
 
 TEST(pic, cascade)
@@ -98,6 +100,7 @@ TEST(pic, cascade)
     dt_outb(&f.bus, 0x21, 0x00);
     EXPECT_TRUE(pic_has_intr(&f.pic));
     EXPECT_EQ(pic_intack(&f.pic), 0x74);
+    bus_free(&f.bus);
 }
 
 TEST(pic, spurious_irq7)
@@ -113,6 +116,7 @@ TEST(pic, spurious_irq7)
     EXPECT_TRUE(!pic_has_intr(&f.pic));
     EXPECT_EQ(pic_intack(&f.pic), 0x0F);
     EXPECT_EQ(read_isr(&f, 0x20), 0x00); /* a spurious IRQ 7 sets no ISR bit */
+    bus_free(&f.bus);
 }
 
 TEST(pic, elcr_fixed_bits)
@@ -123,6 +127,7 @@ TEST(pic, elcr_fixed_bits)
     dt_outb(&f.bus, 0x4D1, 0xFF);
     EXPECT_EQ(dt_inb(&f.bus, 0x4D0), 0xF8); /* IRQ 0-2 are always edge */
     EXPECT_EQ(dt_inb(&f.bus, 0x4D1), 0xDE); /* IRQ 8 and 13 too */
+    bus_free(&f.bus);
 }
 
 TEST(pic, edge_versus_level)
@@ -146,6 +151,7 @@ TEST(pic, edge_versus_level)
     dt_outb(&f.bus, 0x20, 0x20);
     EXPECT_TRUE(pic_has_intr(&f.pic));
     EXPECT_EQ(pic_intack(&f.pic), 0x73);
+    bus_free(&f.bus);
 }
 
 TEST(pic, rotation)
@@ -165,6 +171,7 @@ TEST(pic, rotation)
     pic_set_irq(&f.pic, 5, 1);
     pic_set_irq(&f.pic, 6, 1);
     EXPECT_EQ(pic_intack(&f.pic), 0x0E); /* IRQ 6 now outranks IRQ 5 */
+    bus_free(&f.bus);
 }
 
 TEST(pic, auto_eoi)
@@ -176,6 +183,7 @@ TEST(pic, auto_eoi)
     EXPECT_EQ(read_isr(&f, 0x20), 0x00);
     pic_set_irq(&f.pic, 6, 1);
     EXPECT_TRUE(pic_has_intr(&f.pic)); /* nothing in service blocks it */
+    bus_free(&f.bus);
 }
 
 TEST(pic, poll_mode)
@@ -188,6 +196,7 @@ TEST(pic, poll_mode)
     dt_outb(&f.bus, 0x20, 0x0C);
     EXPECT_EQ(dt_inb(&f.bus, 0x20), 0x86);
     EXPECT_EQ(read_isr(&f, 0x20), 0x40);
+    bus_free(&f.bus);
 }
 
 TEST(pic, special_mask_mode)
@@ -204,6 +213,7 @@ TEST(pic, special_mask_mode)
     EXPECT_EQ(pic_intack(&f.pic), 0x0D);
     dt_outb(&f.bus, 0x20, 0x48); /* reset special mask mode */
     EXPECT_EQ(read_isr(&f, 0x20), 0x28);
+    bus_free(&f.bus);
 }
 
 TEST(pic, icw1_resets_state)
@@ -221,4 +231,5 @@ TEST(pic, icw1_resets_state)
     pic_set_irq(&f.pic, 4, 0);
     pic_set_irq(&f.pic, 4, 1);
     EXPECT_EQ(pic_intack(&f.pic), 0x24);
+    bus_free(&f.bus);
 }

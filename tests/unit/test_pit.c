@@ -47,6 +47,7 @@ TEST(pit, mode2_irq0_edges_at_exact_times)
     EXPECT_EQ(f.irq.rise_ns[0], edge_ns(1 + 1193));
     EXPECT_EQ(f.irq.rise_ns[9], edge_ns(1 + 10 * 1193));
     EXPECT_EQ(f.irq.level, 1);
+    bus_free(&f.bus);
 }
 
 TEST(pit, mode2_counts_down)
@@ -60,6 +61,7 @@ TEST(pit, mode2_counts_down)
     EXPECT_EQ(latch_read(&f, 0), 700);
     dt_run_to(&f.clock, edge_ns(1 + 1000 + 5));
     EXPECT_EQ(latch_read(&f, 0), 995); /* reloaded and counting again */
+    bus_free(&f.bus);
 }
 
 TEST(pit, mode0_interrupt_on_terminal_count)
@@ -81,6 +83,7 @@ TEST(pit, mode0_interrupt_on_terminal_count)
     EXPECT_EQ(latch_read(&f, 0), 0xFFFB);
     dt_run_to(&f.clock, 100000000);
     EXPECT_EQ(f.irq.rises, 1);
+    bus_free(&f.bus);
 }
 
 TEST(pit, mode3_square_wave)
@@ -106,6 +109,7 @@ TEST(pit, mode3_square_wave)
     EXPECT_EQ(f.irq.level, 0);
     dt_run_to(&f.clock, edge_ns(t0 + 1 + 10));
     EXPECT_EQ(f.irq.level, 1);
+    bus_free(&f.bus);
 }
 
 TEST(pit, latch_holds_value)
@@ -118,10 +122,11 @@ TEST(pit, latch_holds_value)
     dt_run_to(&f.clock, edge_ns(1 + 96));
     dt_outb(&f.bus, 0x43, 0x00); /* latch */
     dt_run_to(&f.clock, edge_ns(1 + 1000));
-    dt_outb(&f.bus, 0x43, 0x00); /* a second latch is ignored until read */
+    dt_outb(&f.bus, 0x43, 0x00);           /* a second latch is ignored until read */
     EXPECT_EQ(dt_inb(&f.bus, 0x40), 0xA0); /* 4096 - 96 = 4000 = 0x0FA0, as latched */
     EXPECT_EQ(dt_inb(&f.bus, 0x40), 0x0F);
     EXPECT_EQ(latch_read(&f, 0), 4096 - 1000);
+    bus_free(&f.bus);
 }
 
 TEST(pit, readback_status_and_count)
@@ -129,15 +134,16 @@ TEST(pit, readback_status_and_count)
     PitFx f;
     pit_fx_init(&f);
     dt_outb(&f.bus, 0x43, 0x34);
-    dt_outb(&f.bus, 0x43, 0xE2); /* read-back status only, channel 0 */
+    dt_outb(&f.bus, 0x43, 0xE2);           /* read-back status only, channel 0 */
     EXPECT_EQ(dt_inb(&f.bus, 0x40), 0xF4); /* OUT high, null count, lo/hi, mode 2, binary */
     dt_outb(&f.bus, 0x40, 50);
     dt_outb(&f.bus, 0x40, 0);
     dt_run_to(&f.clock, edge_ns(1 + 20));
-    dt_outb(&f.bus, 0x43, 0xC2); /* count and status */
+    dt_outb(&f.bus, 0x43, 0xC2);           /* count and status */
     EXPECT_EQ(dt_inb(&f.bus, 0x40), 0xB4); /* status first: count now loaded */
     EXPECT_EQ(dt_inb(&f.bus, 0x40), 30);
     EXPECT_EQ(dt_inb(&f.bus, 0x40), 0);
+    bus_free(&f.bus);
 }
 
 TEST(pit, bcd_counting)
@@ -149,6 +155,7 @@ TEST(pit, bcd_counting)
     dt_outb(&f.bus, 0x40, 0x10); /* 1000 decimal */
     dt_run_to(&f.clock, edge_ns(1 + 250));
     EXPECT_EQ(latch_read(&f, 0), 0x0750);
+    bus_free(&f.bus);
 }
 
 TEST(pit, lsb_only_access)
@@ -160,6 +167,7 @@ TEST(pit, lsb_only_access)
     dt_run_to(&f.clock, edge_ns(1 + 50));
     EXPECT_EQ(dt_inb(&f.bus, 0x40), 150);
     EXPECT_EQ(dt_inb(&f.bus, 0x40), 150); /* LSB every time */
+    bus_free(&f.bus);
 }
 
 TEST(pit, channel2_out_on_port61)
@@ -187,6 +195,7 @@ TEST(pit, channel2_out_on_port61)
     dt_run_to(&f.clock, edge_ns(t0 + 1 + 500));
     EXPECT_EQ(latch_read(&f, 2), 60);
     EXPECT_EQ(dt_inb(&f.bus, 0x61) & 0x20, 0);
+    bus_free(&f.bus);
 }
 
 TEST(pit, refresh_toggle)
@@ -201,4 +210,5 @@ TEST(pit, refresh_toggle)
     uint8_t c = dt_inb(&f.bus, 0x61) & 0x10;
     EXPECT_EQ(a ^ b, 0x10);
     EXPECT_EQ(a, c);
+    bus_free(&f.bus);
 }

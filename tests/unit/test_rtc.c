@@ -17,7 +17,7 @@ static void rtc_fx_init(RtcFx *f, int64_t epoch)
     clock_init(&f->clock, 0);
     rtc_init(&f->rtc, &f->bus, &f->clock, NULL, epoch);
     f->irq = (DtIrq){.clock = &f->clock};
-    irq_connect(&f->rtc.irq8, dt_irq_handler, &f->irq, 8);
+    irq_connect(&f->rtc.irq, dt_irq_handler, &f->irq, 8);
 }
 
 static uint8_t cmos_rd(RtcFx *f, uint8_t i)
@@ -54,6 +54,7 @@ TEST(rtc, default_epoch_bcd)
     dt_run_to(&f.clock, 59 * 86400 * SEC); /* 2000-02-29, a leap day */
     EXPECT_EQ(cmos_rd(&f, 0x07), 0x29);
     EXPECT_EQ(cmos_rd(&f, 0x08), 0x02);
+    bus_free(&f.bus);
 }
 
 TEST(rtc, custom_epoch_binary_and_12h)
@@ -74,6 +75,7 @@ TEST(rtc, custom_epoch_binary_and_12h)
     cmos_wr(&f, 0x0B, 0x00); /* BCD, 12 h: 13:34 is 1 PM */
     EXPECT_EQ(cmos_rd(&f, 0x04), 0x81);
     EXPECT_EQ(rtc_time(&f.rtc), 1709210096 + 3600);
+    bus_free(&f.bus);
 }
 
 TEST(rtc, set_bit_freezes_and_loads_time)
@@ -91,6 +93,7 @@ TEST(rtc, set_bit_freezes_and_loads_time)
     dt_run_to(&f.clock, 21 * SEC);
     EXPECT_EQ(cmos_rd(&f, 0x00), 0x31);
     EXPECT_EQ(cmos_rd(&f, 0x02), 0x15);
+    bus_free(&f.bus);
 }
 
 TEST(rtc, update_in_progress_window)
@@ -105,6 +108,7 @@ TEST(rtc, update_in_progress_window)
     dt_run_to(&f.clock, SEC);
     EXPECT_EQ(cmos_rd(&f, 0x0A) & 0x80, 0);
     EXPECT_EQ(cmos_rd(&f, 0x00), 0x01);
+    bus_free(&f.bus);
 }
 
 TEST(rtc, periodic_interrupt_rate)
@@ -137,6 +141,7 @@ TEST(rtc, periodic_interrupt_rate)
     cmos_rd(&f, 0x0C);
     dt_run_to(&f.clock, 100000000 + 3 * SEC);
     EXPECT_EQ(f.irq.rises - before, 2);
+    bus_free(&f.bus);
 }
 
 TEST(rtc, update_and_alarm_interrupts)
@@ -148,7 +153,7 @@ TEST(rtc, update_and_alarm_interrupts)
     EXPECT_EQ(f.irq.level, 0);
     dt_run_to(&f.clock, SEC);
     EXPECT_EQ(f.irq.level, 1);
-    EXPECT_EQ(cmos_rd(&f, 0x0C), 0x90);
+    EXPECT_EQ(cmos_rd(&f, 0x0C), 0xD0); /* PF too: the 1024 Hz divider tap runs anyway */
     /* alarm at 00:00:05, any hour via the don't-care code */
     cmos_wr(&f, 0x01, 0x05);
     cmos_wr(&f, 0x03, 0x00);
@@ -159,9 +164,10 @@ TEST(rtc, update_and_alarm_interrupts)
     EXPECT_EQ(cmos_rd(&f, 0x0C) & 0x20, 0); /* UF was set by the updates, AF not yet */
     dt_run_to(&f.clock, 5 * SEC);
     EXPECT_EQ(f.irq.level, 1);
-    EXPECT_EQ(cmos_rd(&f, 0x0C), 0xB0);
+    EXPECT_EQ(cmos_rd(&f, 0x0C), 0xF0);
     dt_run_to(&f.clock, 3605 * SEC); /* the next 00:05 match is at 01:00:05 */
     EXPECT_EQ(cmos_rd(&f, 0x0C) & 0xA0, 0xA0);
+    bus_free(&f.bus);
 }
 
 TEST(rtc, flags_without_interrupts)
@@ -171,6 +177,7 @@ TEST(rtc, flags_without_interrupts)
     dt_run_to(&f.clock, 1500000000);
     EXPECT_EQ(cmos_rd(&f, 0x0C), 0x50); /* PF and UF, no IRQF */
     EXPECT_EQ(f.irq.rises, 0);
+    bus_free(&f.bus);
 }
 
 TEST(rtc, nmi_mask_and_ram)
@@ -182,23 +189,29 @@ TEST(rtc, nmi_mask_and_ram)
     EXPECT_TRUE(rtc_nmi_masked(&f.rtc));
     EXPECT_EQ(cmos_rd(&f, 0x40), 0x5A);
     EXPECT_TRUE(!rtc_nmi_masked(&f.rtc));
+    bus_free(&f.bus);
 }
 
 TEST(rtc, checksum_and_memory_size)
 {
     RtcFx f;
     rtc_fx_init(&f, RTC_DEFAULT_EPOCH);
-    rtc_set_mem_size(&f.rtc, 128ull << 20, 0);
+    rtc_set_mem_size(&f.rtc, 32ull << 20, 0);
     EXPECT_EQ(cmos_rd(&f, 0x15), 0x80);
     EXPECT_EQ(cmos_rd(&f, 0x16), 0x02);
-    EXPECT_EQ(cmos_rd(&f, 0x17) | cmos_rd(&f, 0x18) << 8, 0xFC00); /* 127 MB in KB */
-    EXPECT_EQ(cmos_rd(&f, 0x30) | cmos_rd(&f, 0x31) << 8, 0xFC00);
-    EXPECT_EQ(cmos_rd(&f, 0x34) | cmos_rd(&f, 0x35) << 8, 0x0700); /* 112 MB / 64 KB */
+    EXPECT_EQ(cmos_rd(&f, 0x17) | cmos_rd(&f, 0x18) << 8, 0x7C00); /* 31 MB in KB */
+    EXPECT_EQ(cmos_rd(&f, 0x30) | cmos_rd(&f, 0x31) << 8, 0x7C00);
+    EXPECT_EQ(cmos_rd(&f, 0x34) | cmos_rd(&f, 0x35) << 8, 0x0100); /* 16 MB / 64 KB */
     rtc_set_cmos(&f.rtc, 0x10, 0x40);
     rtc_set_cmos(&f.rtc, 0x14, 0x06);
-    unsigned sum = 0x80 + 0x02 + 0x00 + 0xFC + 0x40 + 0x06;
+    unsigned sum = 0x80 + 0x02 + 0x00 + 0x7C + 0x40 + 0x06;
     EXPECT_EQ(cmos_rd(&f, 0x2E), sum >> 8);
     EXPECT_EQ(cmos_rd(&f, 0x2F), sum & 0xFF);
+    rtc_set_mem_size(&f.rtc, 3ull << 30, 1ull << 30);
+    EXPECT_EQ(cmos_rd(&f, 0x17) | cmos_rd(&f, 0x18) << 8, 0xFFFF); /* saturates */
+    EXPECT_EQ(cmos_rd(&f, 0x34) | cmos_rd(&f, 0x35) << 8, 0xBF00);
+    EXPECT_EQ(cmos_rd(&f, 0x5B) | cmos_rd(&f, 0x5C) << 8 | cmos_rd(&f, 0x5D) << 16, 0x4000);
     rtc_set_cmos(&f.rtc, 0x5F, 3);
     EXPECT_EQ(cmos_rd(&f, 0x5F), 3);
+    bus_free(&f.bus);
 }
