@@ -261,6 +261,17 @@ static int handle_events(Cpu *cpu)
     return -1;
 }
 
+/* -d exec: one line per instruction, before it executes. */
+static void trace_insn(Cpu *cpu, const Insn *i)
+{
+    char text[96];
+    disasm_insn(i, cpu->s.eip, text, sizeof text);
+    xlog_printf(LOG_EXEC, "%llu %04x:%08x %s  eax=%08x ebx=%08x ecx=%08x edx=%08x esp=%08x",
+                (unsigned long long)cpu->clock->ticks, cpu->s.seg[SEG_CS].sel, cpu->s.eip, text,
+                cpu->s.regs[R_EAX], cpu->s.regs[R_EBX], cpu->s.regs[R_ECX], cpu->s.regs[R_EDX],
+                cpu->s.regs[R_ESP]);
+}
+
 /* Raise #DB for a single-step trap (EFLAGS.TF was set when the instruction began). */
 static void single_step_trap(Cpu *cpu)
 {
@@ -341,10 +352,10 @@ CpuStop cpu_run(Cpu *cpu, uint64_t max_steps)
             cpu_deliver_exception(cpu);
             continue;
         }
-        s->eip += insn->len;
-        if (!(insn->flags & INSN_OP32) && !d) {
-            /* 16-bit code: IP wraps within the segment (the limit check above caught overruns) */
+        if (__builtin_expect(g_log_mask & (1u << LOG_EXEC), 0)) {
+            trace_insn(cpu, insn);
         }
+        s->eip += insn->len;
         if (fn(cpu, insn)) {
             s->eip = cpu->insn_eip;
             cpu_deliver_exception(cpu);

@@ -58,7 +58,7 @@ enum {
     FP_CLASS_DENORMAL = 6,    /* 110 (pseudo-denormals too) */
 };
 int fp80_classify(Float80 a);
-int fp80_is_nan(Float80 a);  /* QNaN or SNaN (not pseudo-NaN) */
+int fp80_is_nan(Float80 a); /* QNaN or SNaN (not pseudo-NaN) */
 int fp80_is_snan(Float80 a);
 int fp80_sign(Float80 a);
 
@@ -86,11 +86,13 @@ Float80 fp80_sqrt(Fp80Ctx *c, Float80 a);
 #define FP_CC_C3 0x4000u
 Float80 fp80_rem(Fp80Ctx *c, Float80 a, Float80 b, int ieee, uint16_t *cc);
 
-Float80 fp80_round_int(Fp80Ctx *c, Float80 a);          /* FRNDINT */
-Float80 fp80_scale(Fp80Ctx *c, Float80 a, Float80 b);   /* FSCALE: a * 2^trunc(b) */
+Float80 fp80_round_int(Fp80Ctx *c, Float80 a);        /* FRNDINT */
+Float80 fp80_scale(Fp80Ctx *c, Float80 a, Float80 b); /* FSCALE: a * 2^trunc(b) */
 void fp80_xtract(Fp80Ctx *c, Float80 a, Float80 *exponent, Float80 *significand); /* FXTRACT */
 
-/* Comparison. quiet = 1 for FUCOM* (only SNaN raises IE), 0 for FCOM* / FTST. */
+/* Comparison. quiet = 1 for FUCOM* (only SNaN raises IE), 0 for FCOM* / FTST. A denormal
+ * operand raises DE but, unlike the other operations, the result is computed even when DE is
+ * unmasked (the x87 still sets the condition codes). */
 enum { FP_CMP_LT = 0, FP_CMP_EQ = 1, FP_CMP_GT = 2, FP_CMP_UN = 3 };
 int fp80_compare(Fp80Ctx *c, Float80 a, Float80 b, int quiet);
 
@@ -101,7 +103,9 @@ Float80 fp80_from_int(int64_t v);
 int64_t fp80_to_int(Fp80Ctx *c, Float80 a, int bits, int truncate);
 
 /* Binary32/64 (FLD m32/m64 and FST m32/m64): loads are exact (SNaN raises IE and is quieted,
- * denormals raise DE); stores round with ctx->rc to the format's precision and range. */
+ * denormals raise DE); stores round with ctx->rc to the format's precision and range, never
+ * raise DE, and with OE/UE unmasked report only that flag (nothing is to be stored). Integer
+ * and BCD stores do not raise DE either. */
 Float80 fp80_from_f32(Fp80Ctx *c, uint32_t v);
 Float80 fp80_from_f64(Fp80Ctx *c, uint64_t v);
 uint32_t fp80_to_f32(Fp80Ctx *c, Float80 a);
@@ -113,15 +117,22 @@ Float80 fp80_from_bcd(const uint8_t bcd[10]);
 void fp80_to_bcd(Fp80Ctx *c, Float80 a, uint8_t bcd[10]);
 
 /* Constants of FLD1/FLDL2T/FLDL2E/FLDPI/FLDLG2/FLDLN2/FLDZ, rounded with rc. */
-enum { FP_CONST_ONE, FP_CONST_L2T, FP_CONST_L2E, FP_CONST_PI, FP_CONST_LG2, FP_CONST_LN2,
-       FP_CONST_ZERO };
+enum {
+    FP_CONST_ONE,
+    FP_CONST_L2T,
+    FP_CONST_L2E,
+    FP_CONST_PI,
+    FP_CONST_LG2,
+    FP_CONST_LN2,
+    FP_CONST_ZERO
+};
 Float80 fp80_const(int which, int rc);
 
 /* Transcendentals (no precision control; results within one ulp, rounded with ctx->rc). */
-Float80 fp80_f2xm1(Fp80Ctx *c, Float80 a);                /* 2^a - 1, -1 <= a <= 1 */
-Float80 fp80_fyl2x(Fp80Ctx *c, Float80 x, Float80 y);     /* y * log2(x) */
-Float80 fp80_fyl2xp1(Fp80Ctx *c, Float80 x, Float80 y);   /* y * log2(x + 1) */
-Float80 fp80_fpatan(Fp80Ctx *c, Float80 x, Float80 y);    /* atan(y / x) in the quadrant */
+Float80 fp80_f2xm1(Fp80Ctx *c, Float80 a);              /* 2^a - 1, -1 <= a <= 1 */
+Float80 fp80_fyl2x(Fp80Ctx *c, Float80 x, Float80 y);   /* y * log2(x) */
+Float80 fp80_fyl2xp1(Fp80Ctx *c, Float80 x, Float80 y); /* y * log2(x + 1) */
+Float80 fp80_fpatan(Fp80Ctx *c, Float80 x, Float80 y);  /* atan(y / x) in the quadrant */
 /* FSIN/FCOS/FSINCOS/FPTAN: return 0 (C2 = 1, nothing computed) when |a| >= 2^63, else 1.
  * Arguments are reduced modulo the x87's 66-bit approximation of pi, as the hardware does. */
 int fp80_sincos(Fp80Ctx *c, Float80 a, Float80 *sin_out, Float80 *cos_out);

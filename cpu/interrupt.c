@@ -316,6 +316,13 @@ int cpu_interrupt(Cpu *cpu, uint8_t vector, int kind, int has_error, uint32_t er
     int r;
     /* EXT: the event was not caused by the program (SDM 6.13); INT1 counts as external */
     cpu->ext = (kind == INT_EXT || kind == INT_EXC || kind == INT_ICEBP) ? 1 : 0;
+    if (kind == INT_EXC) {
+        /* only #DF, #TS, #NP, #SS, #GP, #PF and #AC push an error code (SDM table 6-1) */
+        has_error = vector == EXC_DF || (vector >= EXC_TS && vector <= EXC_PF) ||
+                    vector == EXC_AC;
+    } else if (kind != INT_EXT) {
+        has_error = 0;
+    }
     if (!cpu_pm(cpu)) {
         r = int_real(cpu, vector); /* no error codes in real mode */
     } else if (cpu_v86(cpu) && kind == INT_SOFT) {

@@ -112,7 +112,7 @@ static void update_es(FpuState *f)
     if (f->sw & ~f->cw & 0x3F) {
         f->sw |= X87_SW_ES | X87_SW_B;
     } else {
-        f->sw &= (uint16_t)~(X87_SW_ES | X87_SW_B);
+        f->sw &= (uint16_t) ~(X87_SW_ES | X87_SW_B);
     }
 }
 
@@ -356,8 +356,7 @@ void x87_frstor_image(FpuState *f, const uint8_t *b, int opsize32, int pmode)
 
 /* ---- FXSAVE / FXRSTOR ---- */
 
-void x87_fxsave(const FpuState *f, uint32_t mxcsr, const Xmm *xmm, int with_sse,
-                uint8_t img[512])
+void x87_fxsave(const FpuState *f, uint32_t mxcsr, const Xmm *xmm, int with_sse, uint8_t img[512])
 {
     uint8_t ftw = 0;
     memset(img, 0, 288);
@@ -552,7 +551,7 @@ static void operand_denormal(Fp80Ctx *c, Float80 other, int src_denormal)
         cls != FP_CLASS_UNSUPPORTED) {
         c->flags |= FP_E_DENORMAL;
         if (!(c->mask & FP_E_DENORMAL)) { /* the operation never happened */
-            c->flags &= (uint8_t)~(FP_E_OVERFLOW | FP_E_UNDERFLOW | FP_E_PRECISION);
+            c->flags &= (uint8_t) ~(FP_E_OVERFLOW | FP_E_UNDERFLOW | FP_E_PRECISION);
             c->c1 = 0;
         }
     }
@@ -809,14 +808,14 @@ static void do_binary(FpuState *f, Fp80Ctx *c, int kind)
         break;
     }
     if (kind >= B_PREM && ((c->flags & FP_E_INVALID) || fp80_unmasked_fault(c))) {
-        f->sw &= (uint16_t)~(X87_SW_C1 | X87_SW_C2);
+        f->sw &= (uint16_t) ~(X87_SW_C1 | X87_SW_C2);
     }
     if (!commit(f, c)) {
         return;
     }
     if (kind >= B_PREM) {
         if (fp80_is_nan(r)) { /* no quotient: C0 and C3 keep their values */
-            f->sw &= (uint16_t)~(X87_SW_C1 | X87_SW_C2);
+            f->sw &= (uint16_t) ~(X87_SW_C1 | X87_SW_C2);
         } else {
             set_cc(f, cc);
         }
@@ -974,7 +973,7 @@ static int exec_reg(FpuState *f, Fp80Ctx *c, unsigned op, unsigned modrm, const 
     case 3:
         if (op == 3 && modrm >= 0xE0 && modrm <= 0xE4) {
             if (modrm == 0xE2) { /* FNCLEX */
-                f->sw &= (uint16_t)~(0x00FFu | X87_SW_B);
+                f->sw &= (uint16_t) ~(0x00FFu | X87_SW_B);
             } else if (modrm == 0xE3) {
                 x87_init(f);
             } /* FNENI, FNDISI, FNSETPM do nothing on a 387 or later */
@@ -1073,8 +1072,7 @@ static int exec_reg(FpuState *f, Fp80Ctx *c, unsigned op, unsigned modrm, const 
     case 0xE5: { /* FXAM */
         int cls = st_empty(f, 0) ? FP_CLASS_EMPTY : fp80_classify(st_get(f, 0));
         set_cc(f, ((cls & 1) ? X87_SW_C0 : 0) | ((cls & 2) ? X87_SW_C2 : 0) |
-                      ((cls & 4) ? X87_SW_C3 : 0) |
-                      (fp80_sign(st_get(f, 0)) ? X87_SW_C1 : 0));
+                      ((cls & 4) ? X87_SW_C3 : 0) | (fp80_sign(st_get(f, 0)) ? X87_SW_C1 : 0));
         return X87_OK;
     }
     case 0xE8:
@@ -1213,6 +1211,7 @@ static int exec_mem(FpuState *f, Fp80Ctx *c, unsigned op, unsigned reg, const X8
     case 1 * 8 + 6: /* FNSTENV, then mask all exceptions */
         out->store_len = (uint16_t)x87_store_env(f, s, in->opsize32, in->pmode);
         f->cw |= 0x3F;
+        update_es(f);
         return X87_OK;
     case 1 * 8 + 7: /* FNSTCW */
         wr16(s, f->cw);

@@ -15,6 +15,13 @@
  * x87_exec never raises a CPU exception itself except #UD for reserved encodings; unmasked
  * x87 exceptions only set ES/B in the status word, to be taken at the next waiting
  * instruction by step 2.
+ *
+ * Choices where the SDM is silent or hardware differs: the undocumented aliases behave as
+ * their documented forms (D9 D8+i and DF D0+i/D8+i = FSTP ST(i), DD C8+i and DF C8+i = FXCH,
+ * DC D0+i = FCOM, DC D8+i and DE D0+i = FCOMP, DF C0+i = FFREE and pop); FLD m32/m64 of a
+ * denormal with DE unmasked loads nothing (SDM vol. 1 8.5.2); "undefined" condition codes
+ * and the FPREM partial-reduction step (32 + (d - 32) mod 32 exponent bits) follow the
+ * reference host the unit tests compare against.
  */
 #ifndef X86PC_CPU_X87_H
 #define X86PC_CPU_X87_H
@@ -46,14 +53,14 @@ enum { X87_TAG_VALID = 0, X87_TAG_ZERO = 1, X87_TAG_SPECIAL = 2, X87_TAG_EMPTY =
 enum { X87_OK = 0, X87_UD = 1 };
 
 typedef struct X87Insn {
-    uint8_t op;       /* D8-DF */
+    uint8_t op; /* D8-DF */
     uint8_t modrm;
     uint8_t opsize32; /* operand size: selects the 14- or 28-byte environment image */
     uint8_t pmode;    /* protected mode (0 in real and V86 mode): environment image layout */
     uint32_t eflags;  /* current EFLAGS (FCMOVcc reads CF, ZF, PF) */
     uint16_t cs;      /* instruction's CS selector and EIP (of its first prefix): FIP/FCS */
     uint32_t eip;
-    uint16_t ds;      /* memory operand's segment selector and offset: FDP/FDS */
+    uint16_t ds; /* memory operand's segment selector and offset: FDP/FDS */
     uint32_t ea;
 } X87Insn;
 
@@ -69,7 +76,7 @@ void x87_reset(FpuState *f); /* power-on/RESET: CW 0040, all empty */
 void x87_init(FpuState *f);  /* FNINIT: CW 037F, SW 0, all empty, pointers cleared */
 
 uint16_t x87_status_word(const FpuState *f); /* SW with TOP in bits 11-13 */
-int x87_tag(const FpuState *f, int phys);     /* X87_TAG_* of physical register */
+int x87_tag(const FpuState *f, int phys);    /* X87_TAG_* of physical register */
 uint16_t x87_tag_word(const FpuState *f);    /* full tag word as FSTENV stores it */
 
 /* ES: an unmasked exception is pending (also the level of FERR#). */
@@ -88,8 +95,7 @@ void x87_mem_access(uint8_t op, uint8_t modrm, int opsize32, int *load, int *sto
 /* Executes one D8-DF instruction. `load` holds the *load bytes read from the operand (may be
  * NULL when none), `store` receives up to *store bytes (108 at most). Returns X87_OK, or
  * X87_UD for a reserved encoding (nothing changed). */
-int x87_exec(FpuState *f, const X87Insn *in, const uint8_t *load, uint8_t *store,
-             X87Out *out);
+int x87_exec(FpuState *f, const X87Insn *in, const uint8_t *load, uint8_t *store, X87Out *out);
 
 /* Environment and state images (FNSTENV/FLDENV: 14 or 28 bytes, FNSAVE/FRSTOR: 94 or 108),
  * in the four layouts of SDM vol. 1 figures 8-9 to 8-12. The store forms return the length
@@ -106,8 +112,7 @@ void x87_frstor_image(FpuState *f, const uint8_t *buf, int opsize32, int pmode);
  * x87_fxrstor returns 0, or -1 (#GP(0), nothing loaded) when MXCSR has reserved bits set.
  * Alignment (#GP on a misaligned operand) is the caller's check. */
 #define X87_MXCSR_MASK 0x0000FFBFu
-void x87_fxsave(const FpuState *f, uint32_t mxcsr, const Xmm *xmm, int with_sse,
-                uint8_t img[512]);
+void x87_fxsave(const FpuState *f, uint32_t mxcsr, const Xmm *xmm, int with_sse, uint8_t img[512]);
 int x87_fxrstor(FpuState *f, uint32_t *mxcsr, Xmm *xmm, int with_sse, const uint8_t img[512]);
 
 #endif

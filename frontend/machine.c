@@ -274,6 +274,44 @@ int machine_serial_input(Machine *m, const uint8_t *buf, int n)
     return took;
 }
 
+/* Run the CPU until `budget` instructions have run, firing timers at their deadlines and
+ * skipping halted time. Returns false when the machine must stop. */
+static bool run_slice(Machine *m, uint64_t budget)
+{
+    uint64_t start = m->cpu.retired;
+    while (!m->quit && m->cpu.retired - start < budget) {
+        CpuStop r = cpu_run(&m->cpu, budget - (m->cpu.retired - start));
+        clock_run_timers(&m->clock);
+        if (r == CPU_STOP_SHUTDOWN) {
+            xlog(LOG_CPU, "triple fault at %04x:%08x", m->cpu.s.seg[SEG_CS].sel, m->cpu.s.eip);
+            if (m->cfg.no_reboot) {
+                fprintf(stderr, "x86pc: triple fault (shutdown) with -no-reboot\n");
+                m->exit_status = 0;
+                return false;
+            }
+            m->cpu.shutdown = 0;
+            machine_reset(m);
+        }
+        if (m->reset_requested) {
+            if (m->cfg.no_reboot) {
+                m->exit_status = 0;
+                return false;
+            }
+            machine_reset(m);
+        }
+        if (r == CPU_STOP_EXIT) {
+            break; /* someone wants the frontend to look now */
+        }
+        if (r == CPU_STOP_HALT) {
+            if (!clock_skip_to_deadline(&m->clock)) {
+                return true; /* halted with no timer armed: only outside input can wake it */
+            }
+            clock_run_timers(&m->clock);
+        }
+    }
+    return !m->quit;
+}
+
 int machine_run(Machine *m)
 {
     uint64_t limit = m->cfg.max_insns;
@@ -286,34 +324,9 @@ int machine_run(Machine *m)
             }
             budget = left < budget ? left : budget;
         }
-        CpuStop r = cpu_run(&m->cpu, budget);
-        clock_run_timers(&m->clock);
-        if (r == CPU_STOP_SHUTDOWN) {
-            xlog(LOG_CPU, "triple fault at %04x:%08x", m->cpu.s.seg[SEG_CS].sel,
-                 m->cpu.s.eip);
-            if (m->cfg.no_reboot) {
-                fprintf(stderr, "x86pc: triple fault (shutdown) with -no-reboot\n");
-                m->exit_status = 0;
-                break;
-            }
-            m->cpu.shutdown = 0;
-            machine_reset(m);
-        }
-        if (m->reset_requested) {
-            if (m->cfg.no_reboot) {
-                m->exit_status = 0;
-                break;
-            }
-            machine_reset(m);
-        }
-        if (r == CPU_STOP_HALT) {
-            if (!clock_skip_to_deadline(&m->clock)) {
-                /* halted with no timer armed: only outside input can wake the machine */
-                fflush(m->serial_out ? m->serial_out : stdout);
-                console_poll(m, 100);
-                continue;
-            }
-            clock_run_timers(&m->clock);
+        uint64_t before = m->cpu.retired;
+        if (!run_slice(m, budget)) {
+            break;
         }
         if (m->serial_out) {
             fflush(m->serial_out);
@@ -321,7 +334,9 @@ int machine_run(Machine *m)
         if (m->debugcon_out) {
             fflush(m->debugcon_out);
         }
-        console_poll(m, 0);
+        /* an idle machine (halted, no timers) waits for input instead of spinning */
+        bool idle = m->cpu.retired == before && m->cpu.s.halted;
+        console_poll(m, idle ? 50 : 0);
     }
     fflush(stdout);
     return m->exit_status;

@@ -9,7 +9,7 @@ uint32_t g_log_mask;
 
 static const char *const kLogNames[LOG_NCHANS] = {
     "cpu", "int", "mmu", "io", "pic", "pit", "rtc", "serial", "kbd", "pci",
-    "fwcfg", "ide", "vga", "apic", "acpi", "net", "snap", "misc", "fw",
+    "fwcfg", "ide", "vga", "apic", "acpi", "net", "snap", "misc", "fw", "exec",
 };
 
 const char *log_chan_name(LogChan ch)

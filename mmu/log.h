@@ -30,6 +30,7 @@ typedef enum LogChan {
     LOG_SNAP,
     LOG_MISC,
     LOG_FW, /* the firmware's own debug port (SeaBIOS: 0x402) */
+    LOG_EXEC, /* every instruction executed, disassembled (very noisy) */
     LOG_NCHANS
 } LogChan;
 

@@ -105,6 +105,7 @@ gdt_desc:
     dd gdt + BASE
 
     times 0xFFF0 - ($ - $$) db 0
+bits 16
 reset_vector:
     jmp 0xF000:start
     times 65536 - ($ - $$) db 0

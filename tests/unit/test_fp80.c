@@ -14,7 +14,7 @@
 
 /* build with -DFP80_SOAK=n to run n times as many random cases */
 #ifndef FP80_SOAK
-#define FP80_SOAK 1
+#define FP80_SOAK 4
 #endif
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -86,10 +86,10 @@ static Float80 rnd_f80(int special)
         case 6: /* pseudo-denormal */
             return fp80_make(s, 0, rnd() | 0x8000000000000000ull);
         case 7: /* unnormal */
-            {
-                uint16_t e = (uint16_t)(1 + rnd() % 0x7FFE);
-                return fp80_make(s, e, rnd() >> 1);
-            }
+        {
+            uint16_t e = (uint16_t)(1 + rnd() % 0x7FFE);
+            return fp80_make(s, e, rnd() >> 1);
+        }
         case 8: /* pseudo-NaN / pseudo-infinity */
             return fp80_make(s, 0x7FFF, rnd_shr(63) >> 1);
         case 9:
@@ -192,21 +192,21 @@ static void parse_fsave(const uint8_t *img, Host *h)
 }
 
 /* Two operands: y pushed first, then x (ST0 = x, ST1 = y), then insn. */
-#define HOST2(name, insn)                                                                      \
-    static void name(Float80 x, Float80 y, uint16_t cw, Host *h)                                \
-    {                                                                                          \
-        uint8_t saved[108], after[108];                                                        \
-        Ld lx = to_ld(x), ly = to_ld(y);                                                       \
-        __asm__ volatile("fnsave %[sv]\n\t"                                                    \
-                         "fldcw %[cw]\n\t"                                                     \
-                         "fldt %[y]\n\t"                                                       \
-                         "fldt %[x]\n\t" insn "\n\t"                                           \
-                         "fnsave %[af]\n\t"                                                    \
-                         "frstor %[sv]\n\t"                                                    \
-                         : [sv] "+m"(saved), [af] "=m"(after)                                  \
-                         : [x] "m"(lx), [y] "m"(ly), [cw] "m"(cw)                              \
-                         : "memory");                                                          \
-        parse_fsave(after, h);                                                                 \
+#define HOST2(name, insn)                                                                          \
+    static void name(Float80 x, Float80 y, uint16_t cw, Host *h)                                   \
+    {                                                                                              \
+        uint8_t saved[108], after[108];                                                            \
+        Ld lx = to_ld(x), ly = to_ld(y);                                                           \
+        __asm__ volatile("fnsave %[sv]\n\t"                                                        \
+                         "fldcw %[cw]\n\t"                                                         \
+                         "fldt %[y]\n\t"                                                           \
+                         "fldt %[x]\n\t" insn "\n\t"                                               \
+                         "fnsave %[af]\n\t"                                                        \
+                         "frstor %[sv]\n\t"                                                        \
+                         : [sv] "+m"(saved), [af] "=m"(after)                                      \
+                         : [x] "m"(lx), [y] "m"(ly), [cw] "m"(cw)                                  \
+                         : "memory");                                                              \
+        parse_fsave(after, h);                                                                     \
     }
 
 HOST2(host_add, "fadd %%st(1), %%st")
@@ -233,20 +233,20 @@ HOST2(host_fptan, "fptan")
 HOST2(host_fst80, "nop")
 
 /* Loads from memory: mem holds the operand. */
-#define HOSTLD(name, insn)                                                                     \
-    static void name(const void *mem, uint16_t cw, Host *h)                                     \
-    {                                                                                          \
-        uint8_t saved[108], after[108];                                                        \
-        uint8_t m[16];                                                                         \
-        memcpy(m, mem, 16);                                                                    \
-        __asm__ volatile("fnsave %[sv]\n\t"                                                    \
-                         "fldcw %[cw]\n\t" insn " %[m]\n\t"                                    \
-                         "fnsave %[af]\n\t"                                                    \
-                         "frstor %[sv]\n\t"                                                    \
-                         : [sv] "+m"(saved), [af] "=m"(after)                                  \
-                         : [m] "m"(m), [cw] "m"(cw)                                            \
-                         : "memory");                                                          \
-        parse_fsave(after, h);                                                                 \
+#define HOSTLD(name, insn)                                                                         \
+    static void name(const void *mem, uint16_t cw, Host *h)                                        \
+    {                                                                                              \
+        uint8_t saved[108], after[108];                                                            \
+        uint8_t m[16];                                                                             \
+        memcpy(m, mem, 16);                                                                        \
+        __asm__ volatile("fnsave %[sv]\n\t"                                                        \
+                         "fldcw %[cw]\n\t" insn " %[m]\n\t"                                        \
+                         "fnsave %[af]\n\t"                                                        \
+                         "frstor %[sv]\n\t"                                                        \
+                         : [sv] "+m"(saved), [af] "=m"(after)                                      \
+                         : [m] "m"(m), [cw] "m"(cw)                                                \
+                         : "memory");                                                              \
+        parse_fsave(after, h);                                                                     \
     }
 
 HOSTLD(host_flds, "flds")
@@ -257,23 +257,23 @@ HOSTLD(host_fildl, "fildl")
 HOSTLD(host_fildll, "fildll")
 
 /* Stores to memory: ST0 = x, insn writes h->mem. */
-#define HOSTST(name, insn)                                                                     \
-    static void name(Float80 x, uint16_t cw, Host *h)                                           \
-    {                                                                                          \
-        uint8_t saved[108], after[108];                                                        \
-        uint8_t m[16];                                                                         \
-        Ld lx = to_ld(x);                                                                      \
-        memset(m, 0xCC, sizeof m);                                                             \
-        __asm__ volatile("fnsave %[sv]\n\t"                                                    \
-                         "fldcw %[cw]\n\t"                                                     \
-                         "fldt %[x]\n\t" insn " %[m]\n\t"                                      \
-                         "fnsave %[af]\n\t"                                                    \
-                         "frstor %[sv]\n\t"                                                    \
-                         : [sv] "+m"(saved), [af] "=m"(after), [m] "+m"(m)                     \
-                         : [x] "m"(lx), [cw] "m"(cw)                                           \
-                         : "memory");                                                          \
-        parse_fsave(after, h);                                                                 \
-        memcpy(h->mem, m, 16);                                                                 \
+#define HOSTST(name, insn)                                                                         \
+    static void name(Float80 x, uint16_t cw, Host *h)                                              \
+    {                                                                                              \
+        uint8_t saved[108], after[108];                                                            \
+        uint8_t m[16];                                                                             \
+        Ld lx = to_ld(x);                                                                          \
+        memset(m, 0xCC, sizeof m);                                                                 \
+        __asm__ volatile("fnsave %[sv]\n\t"                                                        \
+                         "fldcw %[cw]\n\t"                                                         \
+                         "fldt %[x]\n\t" insn " %[m]\n\t"                                          \
+                         "fnsave %[af]\n\t"                                                        \
+                         "frstor %[sv]\n\t"                                                        \
+                         : [sv] "+m"(saved), [af] "=m"(after), [m] "+m"(m)                         \
+                         : [x] "m"(lx), [cw] "m"(cw)                                               \
+                         : "memory");                                                              \
+        parse_fsave(after, h);                                                                     \
+        memcpy(h->mem, m, 16);                                                                     \
     }
 
 HOSTST(host_fsts, "fstps")
@@ -284,18 +284,18 @@ HOSTST(host_fistll, "fistpll")
 HOSTST(host_fbstp, "fbstp")
 
 /* Constants: insn pushes one. */
-#define HOSTK(name, insn)                                                                      \
-    static void name(uint16_t cw, Host *h)                                                     \
-    {                                                                                          \
-        uint8_t saved[108], after[108];                                                        \
-        __asm__ volatile("fnsave %[sv]\n\t"                                                    \
-                         "fldcw %[cw]\n\t" insn "\n\t"                                         \
-                         "fnsave %[af]\n\t"                                                    \
-                         "frstor %[sv]\n\t"                                                    \
-                         : [sv] "+m"(saved), [af] "=m"(after)                                  \
-                         : [cw] "m"(cw)                                                        \
-                         : "memory");                                                          \
-        parse_fsave(after, h);                                                                 \
+#define HOSTK(name, insn)                                                                          \
+    static void name(uint16_t cw, Host *h)                                                         \
+    {                                                                                              \
+        uint8_t saved[108], after[108];                                                            \
+        __asm__ volatile("fnsave %[sv]\n\t"                                                        \
+                         "fldcw %[cw]\n\t" insn "\n\t"                                             \
+                         "fnsave %[af]\n\t"                                                        \
+                         "frstor %[sv]\n\t"                                                        \
+                         : [sv] "+m"(saved), [af] "=m"(after)                                      \
+                         : [cw] "m"(cw)                                                            \
+                         : "memory");                                                              \
+        parse_fsave(after, h);                                                                     \
     }
 
 HOSTK(host_fld1, "fld1")
@@ -315,8 +315,7 @@ static int check_result(const char *op, Float80 a, Float80 b, uint16_t cw, Float
                         const Fp80Ctx *c, Float80 host, uint16_t hsw, int check_c1)
 {
     uint16_t mflags = c->flags, hflags = hsw & FP_E_ALL;
-    int ok = f80_eq(mine, host) && mflags == hflags &&
-             (!check_c1 || c->c1 == ((hsw >> 9) & 1));
+    int ok = f80_eq(mine, host) && mflags == hflags && (!check_c1 || c->c1 == ((hsw >> 9) & 1));
     if (!ok) {
         g_test_failed = 1;
         if (g_report_budget-- > 0) {
@@ -437,8 +436,7 @@ TEST(fp80, prem_vs_host)
         } else { /* exponent differences around 64 and above exercise partial reduction */
             b = a;
             b.mant = rnd_mant();
-            b.sexp = (uint16_t)((rnd() & 0x8000) |
-                                (((a.sexp & 0x7FFF) - (rnd() % 300)) & 0x7FFF));
+            b.sexp = (uint16_t)((rnd() & 0x8000) | (((a.sexp & 0x7FFF) - (rnd() % 300)) & 0x7FFF));
         }
         int ieee = i & 1;
         uint16_t cw = kCws[i % 12], cc;
@@ -456,8 +454,7 @@ TEST(fp80, prem_vs_host)
             hcc = cc = 0;
         }
         c.c1 = (h.sw >> 9) & 1; /* C1 is the quotient bit here, checked through cc */
-        if (check_result(ieee ? "prem1" : "prem", a, b, cw, r, &c, h.st[0], h.sw, 0) &&
-            cc != hcc) {
+        if (check_result(ieee ? "prem1" : "prem", a, b, cw, r, &c, h.st[0], h.sw, 0) && cc != hcc) {
             g_test_failed = 1;
             if (g_report_budget-- > 0) {
                 printf("  prem%s cc mine %04x host %04x ", ieee ? "1" : "", cc, hcc);
@@ -534,16 +531,15 @@ TEST(fp80, compare_and_fxam_vs_host)
                 print_f80("a", a);
                 printf(" ");
                 print_f80("b", b);
-                printf(" mine cc=%04x flags=%02x host cc=%04x flags=%02x\n", kCc[r], c.flags,
-                       hcc, h.sw & FP_E_ALL);
+                printf(" mine cc=%04x flags=%02x host cc=%04x flags=%02x\n", kCc[r], c.flags, hcc,
+                       h.sw & FP_E_ALL);
             }
         }
         /* FXAM */
         host_xam(a, b, cw, &h);
         int cls = fp80_classify(a);
         uint16_t mine_cc = (uint16_t)(((cls & 1) ? FP_CC_C0 : 0) | ((cls & 2) ? FP_CC_C2 : 0) |
-                                      ((cls & 4) ? FP_CC_C3 : 0) |
-                                      (fp80_sign(a) ? FP_CC_C1 : 0));
+                                      ((cls & 4) ? FP_CC_C3 : 0) | (fp80_sign(a) ? FP_CC_C1 : 0));
         hcc = h.sw & (FP_CC_C0 | FP_CC_C1 | FP_CC_C2 | FP_CC_C3);
         if (mine_cc != hcc) {
             g_test_failed = 1;
@@ -607,13 +603,13 @@ TEST(fp80, binary_loads_vs_host)
     }
 }
 
-static void check_store(const char *op, Float80 a, uint16_t cw, const Fp80Ctx *c,
-                        const void *mine, const Host *h, int size)
+static void check_store(const char *op, Float80 a, uint16_t cw, const Fp80Ctx *c, const void *mine,
+                        const Host *h, int size)
 {
     /* an unmasked exception on a store leaves memory untouched: compare the flags only */
     int unmasked = (c->flags & ~c->mask & FP_E_ALL) != 0;
-    int ok = (unmasked || !memcmp(mine, h->mem, (size_t)size)) &&
-             c->flags == (h->sw & FP_E_ALL) && (unmasked || c->c1 == ((h->sw >> 9) & 1));
+    int ok = (unmasked || !memcmp(mine, h->mem, (size_t)size)) && c->flags == (h->sw & FP_E_ALL) &&
+             (unmasked || c->c1 == ((h->sw >> 9) & 1));
     if (!ok) {
         g_test_failed = 1;
         if (g_report_budget-- > 0) {
@@ -762,7 +758,7 @@ TEST(fp80, bcd_vs_host)
 TEST(fp80, constants_vs_host)
 {
     typedef void (*HostK)(uint16_t, Host *);
-    static const HostK kHost[7] = {host_fld1,  host_fldl2t, host_fldl2e, host_fldpi,
+    static const HostK kHost[7] = {host_fld1,   host_fldl2t, host_fldl2e, host_fldpi,
                                    host_fldlg2, host_fldln2, host_fldz};
     static const int kWhich[7] = {FP_CONST_ONE, FP_CONST_L2T, FP_CONST_L2E, FP_CONST_PI,
                                   FP_CONST_LG2, FP_CONST_LN2, FP_CONST_ZERO};
@@ -1053,7 +1049,8 @@ TEST(fp80, prem_partial_loops_vs_host)
     g_report_budget = 10;
     g_rng = 4711;
     for (int i = 0; i < 300; i++) {
-        Float80 a = rnd_normal_exp(16383 + 100, 16383 + 3000), b = rnd_normal_exp(16383 - 50, 16383 + 50);
+        Float80 a = rnd_normal_exp(16383 + 100, 16383 + 3000),
+                b = rnd_normal_exp(16383 - 50, 16383 + 50);
         int ieee = i & 1;
         for (int step = 0; step < 200; step++) {
             Fp80Ctx c;
