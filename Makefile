@@ -3,7 +3,7 @@
 # packages (as root with apt-get; otherwise they print the one command to run).
 
 MODE ?= opt
-O := o/$(MODE)
+O ?= o/$(MODE)
 CC ?= gcc
 
 DEBIAN_PKGS := gcc make pkg-config nasm seabios zlib1g-dev libsdl2-dev libslirp-dev \
