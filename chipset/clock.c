@@ -10,6 +10,8 @@ void clock_init(Clock *c, unsigned shift)
     c->next_deadline = CLOCK_NEVER;
     c->shift = shift;
     c->head = NULL;
+    c->deadline_earlier = NULL;
+    c->deadline_opaque = NULL;
 }
 
 uint64_t clock_ns_to_ticks(const Clock *c, uint64_t ns)
@@ -67,7 +69,11 @@ void timer_mod_ticks(Timer *t, uint64_t when)
     t->next = *pp;
     *pp = t;
     t->armed = true;
+    uint64_t before = c->next_deadline;
     c->next_deadline = c->head->deadline;
+    if (c->next_deadline < before && c->deadline_earlier) {
+        c->deadline_earlier(c->deadline_opaque);
+    }
 }
 
 void timer_mod(Timer *t, uint64_t when_ns)

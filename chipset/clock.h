@@ -29,6 +29,10 @@ struct Clock {
     uint64_t next_deadline; /* ticks of the earliest armed timer, UINT64_MAX if none */
     unsigned shift;         /* one tick = 2^shift ns */
     Timer *head;            /* armed timers, earliest first */
+    /* called when a timer is armed earlier than every other (the CPU then re-reads the
+     * deadline: it only looks at it between blocks of instructions otherwise) */
+    void (*deadline_earlier)(void *opaque);
+    void *deadline_opaque;
 };
 
 #define CLOCK_DEFAULT_SHIFT 3 /* 8 ns per instruction: a 125 MIPS guest */

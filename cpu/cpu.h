@@ -44,6 +44,8 @@ typedef enum CpuStop {
 #define PEND_EXIT 0x04u  /* leave the run loop at the next boundary */
 #define PEND_FLUSH 0x08u /* decoded code or TLB must be flushed (mode change) */
 #define PEND_RESET 0x10u /* INIT/reset requested */
+#define PEND_RECHECK 0x20u /* a timer deadline moved earlier, or code the CPU runs was written:
+                            * leave the current block and look again */
 
 /* interrupt kinds for cpu_interrupt() */
 #define INT_EXT 0      /* external (PIC/APIC) or NMI */
@@ -62,15 +64,22 @@ typedef struct CpuModel {
     uint32_t isa_mask; /* bit per IsaLevel the model implements */
 } CpuModel;
 
-/* the decoded-instruction cache (cpu/exec.c) */
-#define ICACHE_BITS 14
-#define ICACHE_SIZE (1u << ICACHE_BITS)
-typedef struct ICacheEntry {
-    uint32_t paddr;  /* physical address of the first byte | 1 if CS.D (32-bit default) */
-    uint32_t gen;    /* page generation when decoded */
+/* the decoded-instruction cache (cpu/exec.c): straight-line blocks of decoded instructions,
+ * direct-mapped by the physical address of their first byte */
+#define BLOCK_MAX 32
+#define BCACHE_BITS 12
+#define BCACHE_SIZE (1u << BCACHE_BITS)
+typedef struct DecodedInsn {
     OpHandler fn;
     Insn insn;
-} ICacheEntry;
+} DecodedInsn;
+typedef struct DecodedBlock {
+    uint32_t key; /* physical address of the first byte | 1 if CS.D (32-bit default) */
+    uint32_t gen; /* generation of the page when decoded */
+    uint32_t n;     /* instructions */
+    uint32_t bytes; /* their total length */
+    DecodedInsn ins[BLOCK_MAX];
+} DecodedBlock;
 
 struct Cpu {
     CpuState s;
@@ -93,7 +102,7 @@ struct Cpu {
     void *board_opaque;
 
     /* decoded instructions */
-    ICacheEntry *icache;
+    DecodedBlock *bcache;
     uint32_t *page_gen;  /* per physical page; bumped when code on it is written */
 
     /* statistics */

@@ -7,10 +7,13 @@
  * exactly when the clock reaches the earliest timer deadline, so timers fire at the same
  * instruction count on every run (DESIGN.md "Virtual time").
  *
- * Decoded instructions live in a direct-mapped cache keyed by physical address and the CS D bit.
- * Each physical page has a generation number; a write to a page that holds decoded code (the bus
- * reports it through code_write) bumps the generation, which invalidates every entry from that
- * page at once. Instructions that straddle two pages are decoded each time and never cached.
+ * Decoded instructions live in straight-line blocks (up to BLOCK_MAX instructions, ending at an
+ * instruction the table marks BLK or at the end of the page), in a direct-mapped cache keyed by
+ * physical address and the CS D bit; the loop runs through a block without looking anything up
+ * again until a branch, an event or a deadline. Each physical page has a generation number; a
+ * write to a page that holds decoded code (the bus reports it through code_write) bumps the
+ * generation, which invalidates every block from that page at once (and ends the running block
+ * if it wrote its own page). Instructions that straddle two pages are decoded each time.
  */
 #include <stdlib.h>
 
@@ -48,11 +51,22 @@ static OpHandler handler_for(const Cpu *cpu, const Insn *i)
     return kOpHandlers[i->op];
 }
 
+#define GEN_INVALID UINT32_MAX
+
 static void on_code_write(void *opaque, uint32_t ppage)
 {
     Cpu *cpu = opaque;
-    cpu->page_gen[ppage]++;
+    if (++cpu->page_gen[ppage] == GEN_INVALID) {
+        cpu->page_gen[ppage] = 0;
+    }
     cpu->bus->code[ppage] = 0;
+    cpu->pending |= PEND_RECHECK;
+}
+
+static void on_deadline_earlier(void *opaque)
+{
+    Cpu *cpu = opaque;
+    cpu->pending |= PEND_RECHECK;
 }
 
 static void on_map_changed(void *opaque)
@@ -68,9 +82,9 @@ int cpu_init(Cpu *cpu, Bus *bus, Clock *clock, const CpuModel *model)
     cpu->bus = bus;
     cpu->clock = clock;
     cpu->model = model;
-    cpu->icache = calloc(ICACHE_SIZE, sizeof *cpu->icache);
+    cpu->bcache = calloc(BCACHE_SIZE, sizeof *cpu->bcache);
     cpu->page_gen = calloc(PHYS_PAGES, sizeof *cpu->page_gen);
-    if (!cpu->icache || !cpu->page_gen) {
+    if (!cpu->bcache || !cpu->page_gen) {
         cpu_free(cpu);
         return -1;
     }
@@ -78,6 +92,8 @@ int cpu_init(Cpu *cpu, Bus *bus, Clock *clock, const CpuModel *model)
     bus->cpu_opaque = cpu;
     bus->code_write = on_code_write;
     bus->map_changed = on_map_changed;
+    clock->deadline_earlier = on_deadline_earlier;
+    clock->deadline_opaque = cpu;
     cpu_flush_decoded(cpu);
     cpu_reset(cpu);
     return 0;
@@ -85,17 +101,17 @@ int cpu_init(Cpu *cpu, Bus *bus, Clock *clock, const CpuModel *model)
 
 void cpu_free(Cpu *cpu)
 {
-    free(cpu->icache);
+    free(cpu->bcache);
     free(cpu->page_gen);
-    cpu->icache = NULL;
+    cpu->bcache = NULL;
     cpu->page_gen = NULL;
 }
 
 void cpu_flush_decoded(Cpu *cpu)
 {
-    for (uint32_t k = 0; k < ICACHE_SIZE; k++) {
-        cpu->icache[k].paddr = 1; /* odd with D clear never matches: (paddr | d) has d in bit 0 */
-        cpu->icache[k].gen = 0xFFFFFFFFu;
+    for (uint32_t k = 0; k < BCACHE_SIZE; k++) {
+        cpu->bcache[k].gen = GEN_INVALID;
+        cpu->bcache[k].n = 0;
     }
 }
 
@@ -149,6 +165,7 @@ void cpu_reset(Cpu *cpu)
     s->fpu.tw = 0xFFFF; /* ... but the SDM's table 9-1 gives empty: follow the SDM */
     s->mxcsr = 0x1F80;
     cpu->pending &= PEND_INTR | PEND_NMI;
+    cpu->shutdown = 0;
     cpu_update_mode(cpu);
     mmu_flush_all(&cpu->mmu);
 }
@@ -225,6 +242,7 @@ static int handle_events(Cpu *cpu)
         cpu_flush_decoded(cpu);
         mmu_flush_all(&cpu->mmu);
     }
+    cpu->pending &= ~PEND_RECHECK;
     if (cpu->pending & PEND_EXIT) {
         cpu->pending &= ~PEND_EXIT;
         return CPU_STOP_EXIT;
@@ -281,6 +299,45 @@ static void single_step_trap(Cpu *cpu)
     }
 }
 
+static inline uint32_t bcache_index(uint32_t pa)
+{
+    return (pa ^ (pa >> BCACHE_BITS) ^ (pa >> 20)) & (BCACHE_SIZE - 1);
+}
+
+/* Decode a block starting at physical address pa (the first instruction already decoded in
+ * *first). Stops at an instruction that ends blocks, at the end of the page, at an instruction
+ * that does not decode, or at BLOCK_MAX. */
+static DecodedBlock *build_block(Cpu *cpu, uint32_t pa, uint32_t d, const Insn *first)
+{
+    uint32_t pp = pa >> 12;
+    const uint8_t *page = cpu->bus->pages[pp].rd;
+    DecodedBlock *b = &cpu->bcache[bcache_index(pa)];
+    if (!cpu->bus->code[pp]) {
+        cpu->bus->code[pp] = 1;
+        mmu_protect_code_page(&cpu->mmu, pp << 12);
+    }
+    b->key = pa | d;
+    b->gen = cpu->page_gen[pp];
+    b->n = 0;
+    uint32_t off = pa & 0xFFF;
+    uint32_t start = off;
+    Insn insn = *first;
+    for (;;) {
+        DecodedInsn *di = &b->ins[b->n++];
+        di->insn = insn;
+        di->fn = handler_for(cpu, &insn);
+        off += insn.len;
+        b->bytes = off - start;
+        if ((kOpTable[insn.op].attr & BLK) || b->n == BLOCK_MAX || off >= 0x1000) {
+            break;
+        }
+        if (decode_insn(&insn, page + off, 0x1000 - off, d != 0) != DEC_OK) {
+            break; /* straddles the page end, or faults: run it on its own */
+        }
+    }
+    return b;
+}
+
 CpuStop cpu_run(Cpu *cpu, uint64_t max_steps)
 {
     CpuState *s = &cpu->s;
@@ -299,75 +356,109 @@ CpuStop cpu_run(Cpu *cpu, uint64_t max_steps)
         if (clk->ticks >= clk->next_deadline) {
             return CPU_STOP_DEADLINE;
         }
-        steps++;
-        clk->ticks++;
-        uint32_t trap_flags = s->eflags & F_TF;
         uint32_t lin = s->seg[SEG_CS].base + s->eip;
-        cpu->insn_eip = s->eip;
-
-        /* fetch: the TLB gives the physical address; the cache gives the decoded instruction */
-        uint32_t pa;
-        const TlbEntry *te = &cpu->mmu.rd[s->cpl == 3][(lin >> 12) & (TLB_SIZE - 1)];
-        const Insn *insn;
-        OpHandler fn;
-        Insn tmp;
         uint32_t d = (s->seg[SEG_CS].attr & SEG_ATTR_DB) ? 1 : 0;
-        ICacheEntry *ce = NULL;
+
+        /* find the decoded block: the TLB gives the physical address */
+        DecodedBlock *b = NULL;
+        const TlbEntry *te = &cpu->mmu.rd[s->cpl == 3][(lin >> 12) & (TLB_SIZE - 1)];
         if (te->tag == (lin & ~0xFFFu)) {
-            pa = te->ppage | (lin & 0xFFF);
-            ce = &cpu->icache[(pa ^ (pa >> ICACHE_BITS)) & (ICACHE_SIZE - 1)];
-            if (ce->paddr != (pa | d) || ce->gen != cpu->page_gen[pa >> 12]) {
-                ce = NULL;
+            uint32_t pa = te->ppage | (lin & 0xFFF);
+            b = &cpu->bcache[bcache_index(pa)];
+            if (b->key != (pa | d) || b->gen != cpu->page_gen[pa >> 12]) {
+                b = NULL;
             }
         }
-        if (ce) {
-            insn = &ce->insn;
-            fn = ce->fn;
+        DecodedInsn single;
+        const DecodedInsn *di;
+        uint32_t n, bytes;
+        if (b) {
+            di = b->ins;
+            n = b->n;
+            bytes = b->bytes;
         } else {
-            if (fetch_decode(cpu, lin, &tmp, &pa)) {
+            uint32_t pa;
+            cpu->insn_eip = s->eip;
+            if (fetch_decode(cpu, lin, &single.insn, &pa)) {
+                clk->ticks++;
+                steps++;
                 s->eip = cpu->insn_eip;
                 cpu_deliver_exception(cpu);
                 continue;
             }
-            fn = handler_for(cpu, &tmp);
-            insn = &tmp;
-            if (pa != UINT32_MAX && (pa & 0xFFF) + tmp.len <= 0x1000 &&
+            if (pa != UINT32_MAX && (pa & 0xFFF) + single.insn.len <= 0x1000 &&
                 cpu->bus->pages[pa >> 12].rd) {
-                uint32_t pp = pa >> 12;
-                if (!cpu->bus->code[pp]) {
-                    cpu->bus->code[pp] = 1;
-                    mmu_protect_code_page(&cpu->mmu, pp << 12);
-                }
-                ce = &cpu->icache[(pa ^ (pa >> ICACHE_BITS)) & (ICACHE_SIZE - 1)];
-                ce->paddr = pa | d;
-                ce->gen = cpu->page_gen[pp];
-                ce->fn = fn;
-                ce->insn = tmp;
-                insn = &ce->insn;
+                b = build_block(cpu, pa, d, &single.insn);
+                di = b->ins;
+                n = b->n;
+                bytes = b->bytes;
+            } else {
+                single.fn = handler_for(cpu, &single.insn);
+                di = &single;
+                n = 1;
+                bytes = single.insn.len;
             }
         }
-        /* the whole instruction must lie within the CS limit */
-        if (s->eip + insn->len - 1 > s->seg[SEG_CS].limit || s->eip + insn->len < s->eip) {
-            cpu_gp(cpu, 0);
-            cpu_deliver_exception(cpu);
-            continue;
+
+        /* Run the block until it ends, branches, or something needs attention. A single-step
+         * trap (TF), tracing, or a block not wholly inside the CS limit go one at a time. */
+        uint64_t stop = clk->ticks + (max_steps - steps);
+        if (clk->next_deadline < stop) {
+            stop = clk->next_deadline;
         }
-        if (__builtin_expect(g_log_mask & (1u << LOG_EXEC), 0)) {
-            trace_insn(cpu, insn);
+        uint64_t start_ticks = clk->ticks;
+        bool careful = (s->eflags & F_TF) || (g_log_mask & (1u << LOG_EXEC)) ||
+                       s->eip + bytes - 1 > s->seg[SEG_CS].limit || s->eip + bytes < s->eip;
+        if (careful) {
+            n = 1;
         }
-        s->eip += insn->len;
-        if (fn(cpu, insn)) {
-            s->eip = cpu->insn_eip;
-            cpu_deliver_exception(cpu);
-            continue;
+        for (uint32_t k = 0; k < n; k++, di++) {
+            const Insn *insn = &di->insn;
+            uint32_t eip = s->eip;
+            clk->ticks++;
+            cpu->insn_eip = eip;
+            if (careful) {
+                /* the whole instruction must lie within the CS limit */
+                if (eip + insn->len - 1 > s->seg[SEG_CS].limit || eip + insn->len < eip) {
+                    cpu_gp(cpu, 0);
+                    cpu_deliver_exception(cpu);
+                    break;
+                }
+                if (g_log_mask & (1u << LOG_EXEC)) {
+                    trace_insn(cpu, insn);
+                }
+                uint32_t trap_flags = s->eflags & F_TF;
+                s->eip = eip + insn->len;
+                if (di->fn(cpu, insn)) {
+                    s->eip = cpu->insn_eip;
+                    cpu_deliver_exception(cpu);
+                    break;
+                }
+                cpu->retired++;
+                if (s->inhibit_irq) {
+                    s->inhibit_irq--;
+                }
+                if (trap_flags) {
+                    single_step_trap(cpu);
+                }
+                break;
+            }
+            s->eip = eip + insn->len;
+            if (di->fn(cpu, insn)) {
+                s->eip = cpu->insn_eip;
+                cpu_deliver_exception(cpu);
+                break;
+            }
+            cpu->retired++;
+            if (__builtin_expect(s->inhibit_irq != 0, 0)) {
+                s->inhibit_irq--;
+                break;
+            }
+            if (s->eip != eip + insn->len || cpu->pending || clk->ticks >= stop) {
+                break;
+            }
         }
-        cpu->retired++;
-        if (__builtin_expect(s->inhibit_irq != 0, 0)) {
-            s->inhibit_irq--;
-        }
-        if (__builtin_expect(trap_flags != 0, 0)) {
-            single_step_trap(cpu);
-        }
+        steps += clk->ticks - start_ticks;
     }
     return CPU_STOP_DEADLINE;
 }
