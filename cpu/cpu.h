@@ -99,7 +99,11 @@ struct Cpu {
     void *intr_opaque;
     /* board hooks */
     void (*on_shutdown)(void *opaque); /* triple fault */
+    /* the FPU's FERR# output (the level of the ES bit) changed; PC boards route it to IRQ13
+     * (cpu/x87ops.c). ferr_level is the last level reported. */
+    void (*ferr)(void *opaque, int level);
     void *board_opaque;
+    uint8_t ferr_level;
 
     /* decoded instructions */
     DecodedBlock *bcache;

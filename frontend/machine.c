@@ -174,9 +174,26 @@ int machine_init(Machine *m, const MachineConfig *cfg)
         return -1;
     }
     clock_init(&m->clock, cfg->icount_shift);
-    if (load_bios(m)) {
+    /* ---- direct Linux boot (bios/linuxboot.c): no BIOS image at all ---- */
+    if (cfg->kernel) {
+        char err[512];
+        if (cfg->bios_path) {
+            fprintf(stderr, "x86pc: -bios and -kernel exclude each other (direct boot runs "
+                            "no firmware)\n");
+            return -1;
+        }
+        if (linuxboot_load(&m->linuxboot, cfg->kernel, cfg->initrd, cfg->append, ram, err,
+                           sizeof err)) {
+            fprintf(stderr, "x86pc: %s\n", err);
+            return -1;
+        }
+        /* ACPI tables: when bios/acpi.c exists, point m->linuxboot.acpi_build (and
+         * acpi_opaque) at an adapter calling acpi_build_in_memory() here; see the
+         * LinuxBootAcpiFn comment in bios/linuxboot.h for the contract. */
+    } else if (load_bios(m)) {
         return -1;
     }
+    /* ---- end direct Linux boot ---- */
     m->serial_out = open_chardev(cfg->serial, "serial");
     m->debugcon_out = open_chardev(cfg->debugcon, "debugcon");
     if ((cfg->serial && !strncmp(cfg->serial, "file:", 5) && !m->serial_out) ||
@@ -207,7 +224,9 @@ int machine_init(Machine *m, const MachineConfig *cfg)
         return -1;
     }
     uint32_t low = m->rom_size < 0x40000 ? m->rom_size : 0x40000;
-    memcpy(m->rom_low + 0x40000 - low, m->rom + m->rom_size - low, low);
+    if (low) { /* no image with -kernel */
+        memcpy(m->rom_low + 0x40000 - low, m->rom + m->rom_size - low, low);
+    }
     pci_init(&m->pci, &m->bus, &m->snap, m->rom_low, request_reset, m);
     static const int kPciIrqs[] = {3, 4, 5, 6, 7, 9, 10, 11, 12, 14, 15};
     for (size_t k = 0; k < sizeof kPciIrqs / sizeof kPciIrqs[0]; k++) {
@@ -230,6 +249,11 @@ int machine_init(Machine *m, const MachineConfig *cfg)
         return -1;
     }
     setup_firmware_config(m);
+    /* ---- direct Linux boot: the kernel starts at power-on ---- */
+    if (cfg->kernel) {
+        linuxboot_setup(&m->linuxboot, &m->bus, &m->cpu);
+    }
+    /* ---- end direct Linux boot ---- */
     return 0;
 }
 
@@ -240,6 +264,7 @@ void machine_free(Machine *m)
     fwcfg_free(&m->fwcfg);
     free(m->rom);
     free(m->rom_low);
+    linuxboot_free(&m->linuxboot);
     if (m->serial_out && m->serial_out != stdout) {
         fclose(m->serial_out);
     }
@@ -262,6 +287,11 @@ void machine_reset(Machine *m)
     pci_reset(&m->pci);
     bus_set_a20(&m->bus, true);
     cpu_reset(&m->cpu);
+    /* ---- direct Linux boot: every reset boots the kernel again (there is no BIOS) ---- */
+    if (m->cfg.kernel) {
+        linuxboot_setup(&m->linuxboot, &m->bus, &m->cpu);
+    }
+    /* ---- end direct Linux boot ---- */
 }
 
 int machine_serial_input(Machine *m, const uint8_t *buf, int n)

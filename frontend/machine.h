@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "bios/linuxboot.h"
 #include "chipset/clock.h"
 #include "chipset/pci.h"
 #include "chipset/pic.h"
@@ -36,6 +37,11 @@ typedef struct MachineConfig {
     int64_t rtc_epoch;    /* seconds since 1970 for the RTC at power-on */
     unsigned icount_shift;
     uint64_t max_insns;   /* stop after this many instructions (0: no limit) */
+    /* ---- direct Linux boot (bios/linuxboot.c) ---- */
+    const char *kernel;   /* -kernel bzImage: boot it directly, with no BIOS image mapped */
+    const char *initrd;   /* -initrd FILE (needs -kernel) */
+    const char *append;   /* -append "command line" (needs -kernel) */
+    /* ---- end direct Linux boot ---- */
 } MachineConfig;
 
 typedef struct Machine {
@@ -58,6 +64,7 @@ typedef struct Machine {
     uint8_t *rom;         /* the BIOS image */
     uint8_t *rom_low;     /* its last 256 KB, for the PAM window at 0xC0000 */
     uint32_t rom_size;
+    LinuxBoot linuxboot;  /* direct Linux boot (cfg.kernel): images kept for every reset */
     FILE *serial_out;
     FILE *debugcon_out;
     bool reset_requested;

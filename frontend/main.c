@@ -28,6 +28,10 @@ static void usage(FILE *f)
             "  -icount shift=N      one instruction = 2^N virtual ns (default %d)\n"
             "  -no-reboot           exit instead of rebooting (triple fault, reset)\n"
             "  -no-shutdown         stay stopped instead of exiting on guest power-off\n"
+            "Direct Linux boot (no BIOS):\n"
+            "  -kernel BZIMAGE      boot this Linux kernel directly (32-bit boot protocol)\n"
+            "  -initrd FILE         initial ramdisk for -kernel\n"
+            "  -append CMDLINE      kernel command line for -kernel\n"
             "Display and I/O:\n"
             "  -nographic           no window; COM1 on stdio (Ctrl-A h for keys)\n"
             "  -display none        no window\n"
@@ -174,6 +178,15 @@ int main(int argc, char **argv)
                 die("invalid -icount '%s' (shift=0..20)", v);
             }
             cfg.icount_shift = (unsigned)sh;
+        } else if (!strcmp(a, "-kernel")) {
+            NEED_ARG();
+            cfg.kernel = v;
+        } else if (!strcmp(a, "-initrd")) {
+            NEED_ARG();
+            cfg.initrd = v;
+        } else if (!strcmp(a, "-append")) {
+            NEED_ARG();
+            cfg.append = v;
         } else if (!strcmp(a, "-no-reboot")) {
             cfg.no_reboot = true;
         } else if (!strcmp(a, "-no-shutdown")) {
@@ -218,6 +231,12 @@ int main(int argc, char **argv)
 #undef NEED_ARG
     }
     (void)display_none;
+    if (!cfg.kernel && cfg.initrd) {
+        die("%s", "-initrd needs -kernel");
+    }
+    if (!cfg.kernel && cfg.append) {
+        die("%s", "-append needs -kernel");
+    }
     if (!cfg.serial) {
         cfg.serial = "stdio";
     }

@@ -250,14 +250,17 @@ int mmu_translate(Mmu *m, uint32_t lin, int acc, uint32_t *phys)
         return 0;
     }
 
+    /* Fill the TLB of this access; the other one only if its slot is free, so that a copy
+     * between two pages with the same index does not evict its source at every store. */
     const PhysPage *pp = &b->pages[pa >> 12];
     uint32_t page = lin & ~0xFFFu;
     uint32_t k = (lin >> 12) & (TLB_SIZE - 1);
     int u = user ? 1 : 0;
-    if (pp->rd) {
+    if (pp->rd && (!write || m->rd[u][k].tag == TLB_INVALID)) {
         fill(m, &m->rd[u][k], &m->rd_flags[u][k], page, pa & ~0xFFFu, pp->rd, flags);
     }
-    if ((write || can_write) && pp->wr && !b->code[pa >> 12]) {
+    if ((write || (can_write && m->wr[u][k].tag == TLB_INVALID)) && pp->wr &&
+        !b->code[pa >> 12]) {
         fill(m, &m->wr[u][k], &m->wr_flags[u][k], page, pa & ~0xFFFu, pp->wr, flags);
     }
     return 0;

@@ -523,3 +523,19 @@ TEST(mmu, a20_masks_page_walks)
     EXPECT_EQ(rc, 1);
     fx_free(f);
 }
+
+/* A copy between two pages with the same TLB index keeps the source in the read TLB and the
+ * destination in the write TLB (no eviction ping-pong). */
+TEST(mmu, colliding_source_and_destination_stay_cached)
+{
+    Fx *f = fx_new();
+    uint32_t v;
+    uint32_t src = 0x00100000, dst = 0x00200000; /* both index 0 */
+    EXPECT_EQ(mmu_read(&f->m, src, 4, &v), 0);
+    EXPECT_EQ(mmu_write(&f->m, dst, 4, v), 0);
+    EXPECT_EQ(f->m.rd[0][0].tag, src);
+    EXPECT_EQ(f->m.wr[0][0].tag, dst);
+    EXPECT_EQ(mmu_read(&f->m, src + 4, 4, &v), 0);
+    EXPECT_EQ(f->m.wr[0][0].tag, dst);
+    fx_free(f);
+}
