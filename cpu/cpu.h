@@ -46,6 +46,7 @@ typedef enum CpuStop {
 #define PEND_RESET 0x10u /* INIT/reset requested */
 #define PEND_RECHECK 0x20u /* a timer deadline moved earlier, or code the CPU runs was written:
                             * leave the current block and look again */
+#define PEND_DEBUG 0x40u /* stop for the debugger at the next boundary (cpu->dbg.hit says why) */
 
 /* interrupt kinds for cpu_interrupt() */
 #define INT_EXT 0      /* external (PIC/APIC) or NMI */
@@ -81,6 +82,93 @@ typedef struct DecodedBlock {
     DecodedInsn ins[BLOCK_MAX];
 } DecodedBlock;
 
+/* ---- debugger support (cpu/debug.c; managed by frontend/dbgcore.c) ----
+ * Everything the debugger and the gdb stub ask of the CPU. While `active` is zero the run loop
+ * pays one predicted branch per block; when it is set (a breakpoint, single-stepping, the
+ * history ring, a trace or a watchpoint exists) every instruction takes the careful path and
+ * goes through cpu_dbg_before/record/after. Stops on vectors, ports and CR0 need no careful path:
+ * their checks sit in cpu/interrupt.c, cpu/io.c and cpu/sysregs.c and raise PEND_DEBUG. */
+#define DBG_MAX_BP 64
+#define DBG_MAX_IO 16
+enum { DBG_BP_LIN, DBG_BP_PHYS, DBG_BP_SEGOFF };
+enum { DBG_COND_NONE, DBG_COND_EQ, DBG_COND_NE };
+/* registers a breakpoint condition can name: 0-7 the GPRs, then these */
+enum { DBG_REG_EIP = 8, DBG_REG_EFLAGS, DBG_REG_SEG0 /* + SEG_ES..SEG_GS */ };
+typedef struct DbgBreak {
+    uint8_t kind;    /* DBG_BP_* */
+    uint8_t enabled;
+    uint8_t cond_op; /* DBG_COND_* */
+    uint8_t cond_reg;
+    uint16_t sel;    /* DBG_BP_SEGOFF: CS selector */
+    uint16_t id;     /* the frontend's number for it */
+    uint32_t addr;   /* linear, physical or offset */
+    uint32_t cond_val;
+    uint32_t hits;
+} DbgBreak;
+
+/* why the CPU stopped for the debugger */
+enum {
+    DBG_HIT_NONE = 0,
+    DBG_HIT_USER,   /* requested from outside (Ctrl-C, gdb's interrupt, attach, -debug start) */
+    DBG_HIT_STEP,   /* one instruction retired or one interrupt delivered */
+    DBG_HIT_BREAK,  /* index = bp[] slot */
+    DBG_HIT_WATCH,  /* index = mmu.watch[] slot; addr/phys/size/write/value of the access */
+    DBG_HIT_VECTOR, /* vector delivered (exception or interrupt) */
+    DBG_HIT_IO,     /* port access */
+    DBG_HIT_CR0,    /* CR0.PE or CR0.PG changed: value = old CR0, addr = new CR0 */
+    DBG_HIT_TRIPLE, /* triple fault (the board stops instead of resetting) */
+};
+typedef struct DbgHit {
+    uint8_t kind;
+    uint8_t index;
+    uint8_t vector;
+    uint8_t write;
+    uint16_t port;
+    uint16_t size;
+    uint32_t addr, phys, value;
+} DbgHit;
+
+/* one instruction of the history ring */
+typedef struct DbgHistEntry {
+    uint16_t cs;
+    uint8_t len;
+    uint8_t d32;
+    uint32_t eip;
+    uint32_t lin;
+    uint8_t bytes[16];
+} DbgHistEntry;
+
+#define DBG_F_STEP 0x01u    /* stop after one instruction or one interrupt delivery */
+#define DBG_F_NOIRQ 0x02u   /* while stepping: hold external interrupts and NMI */
+#define DBG_F_NOTIMER 0x04u /* while stepping: do not stop for timer deadlines */
+#define DBG_F_TRIPLE 0x08u  /* stop on a triple fault instead of resetting (the board checks) */
+#define DBG_F_CR0 0x10u     /* stop when CR0.PE or CR0.PG changes */
+
+typedef struct CpuDebug {
+    uint8_t active;     /* see above: cpu_dbg_update() computes it */
+    uint8_t vec_any;    /* some bit of vec_mask is set */
+    uint8_t nio;        /* entries of io[] */
+    uint8_t skip_valid; /* resume: do not stop at the breakpoint at skip_lin once */
+    uint32_t flags;     /* DBG_F_* */
+    uint32_t nbp;       /* slots of bp[] in use */
+    uint32_t skip_lin;
+    DbgBreak bp[DBG_MAX_BP];
+    uint32_t vec_mask[8];
+    struct {
+        uint16_t lo, hi;
+        uint8_t rw; /* 1 = IN, 2 = OUT, 3 = both */
+    } io[DBG_MAX_IO];
+    DbgHit hit;
+    /* the last instructions executed, oldest overwritten (memory owned by the frontend) */
+    DbgHistEntry *hist;
+    uint32_t hist_size, hist_pos;
+    uint64_t hist_count;
+    /* called before every instruction while set (the frontend's instruction trace) */
+    void (*trace)(void *opaque, Cpu *cpu, const DbgHistEntry *e);
+    void *trace_opaque;
+} CpuDebug;
+/* ---- end debugger support ---- */
+
 struct Cpu {
     CpuState s;
     Mmu mmu;
@@ -97,6 +185,10 @@ struct Cpu {
     /* the interrupt controller: returns the vector of the highest pending interrupt (INTA) */
     int (*intr_ack)(void *opaque);
     void *intr_opaque;
+    /* WRMSR to IA32_APIC_BASE (0x1B) succeeded: the board moves, enables or disables the local
+     * APIC (cpu/sysregs.c); value is the MSR's new contents */
+    void (*apic_base_changed)(void *opaque, uint64_t value);
+    void *apic_opaque;
     /* board hooks */
     void (*on_shutdown)(void *opaque); /* triple fault */
     /* the FPU's FERR# output (the level of the ES bit) changed; PC boards route it to IRQ13
@@ -115,6 +207,8 @@ struct Cpu {
 
     /* protected-mode events (cpu/interrupt.c) */
     uint8_t ext;      /* EXT bit (SDM vol. 3 6.13) of error codes while delivering an event */
+
+    CpuDebug dbg; /* debugger support (cpu/debug.c) */
 };
 
 /* ---- lifetime (cpu/exec.c) ---- */
@@ -132,6 +226,17 @@ void cpu_flush_decoded(Cpu *cpu);            /* drop every decoded instruction *
 void cpu_update_mode(Cpu *cpu);              /* after CR0.PE or EFLAGS.VM changed */
 extern const CpuModel kCpuPentiumPro;
 extern const CpuModel kCpuPentium2;
+
+/* ---- debugger support (cpu/debug.c) ---- */
+void cpu_dbg_update(Cpu *cpu);             /* after changing dbg (or mmu.watch): recompute active */
+void cpu_dbg_request_stop(Cpu *cpu, int kind); /* stop at the next boundary with this hit kind */
+int cpu_dbg_before(Cpu *cpu, uint32_t lin); /* run loop, before an instruction: 1 = stop here */
+void cpu_dbg_record(Cpu *cpu, uint32_t eip, uint32_t lin, const Insn *i); /* history, trace */
+void cpu_dbg_after(Cpu *cpu);               /* run loop, after an instruction: step, watch */
+void cpu_dbg_vector(Cpu *cpu, uint8_t vector);
+void cpu_dbg_io(Cpu *cpu, uint16_t port, unsigned size, bool write, uint32_t val);
+void cpu_dbg_cr0(Cpu *cpu, uint32_t old_cr0, uint32_t new_cr0);
+/* ---- end debugger support ---- */
 
 /* ---- exceptions as values ---- */
 static inline int cpu_raise(Cpu *cpu, int vector, int has_error, uint32_t error)

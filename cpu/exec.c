@@ -18,6 +18,7 @@
 #include <stdlib.h>
 
 #include "cpu/cpu.h"
+#include "cpu/x87ops.h"
 #include "decoder/decode.h"
 #include "decoder/opcodes.h"
 #include "mmu/log.h"
@@ -166,6 +167,7 @@ void cpu_reset(Cpu *cpu)
     s->mxcsr = 0x1F80;
     cpu->pending &= PEND_INTR | PEND_NMI;
     cpu->shutdown = 0;
+    x87_update_ferr(cpu); /* FERR# follows the (now clear) ES bit */
     cpu_update_mode(cpu);
     mmu_flush_all(&cpu->mmu);
 }
@@ -228,6 +230,17 @@ static int fetch_decode(Cpu *cpu, uint32_t lin, Insn *i, uint32_t *paddr_out)
     return 0;
 }
 
+/* Single-stepping delivered an interrupt: that is the step (the debugger sees the handler's
+ * first instruction). */
+static int dbg_step_delivered(Cpu *cpu)
+{
+    cpu->pending &= ~PEND_DEBUG;
+    if (cpu->dbg.hit.kind == DBG_HIT_NONE) {
+        cpu->dbg.hit.kind = DBG_HIT_STEP;
+    }
+    return CPU_STOP_DEBUG;
+}
+
 /* Deliver what the pending bits and the halted state call for. Returns -1 to go on executing,
  * or a CpuStop. */
 static int handle_events(Cpu *cpu)
@@ -250,6 +263,16 @@ static int handle_events(Cpu *cpu)
     if (cpu->shutdown) {
         return CPU_STOP_SHUTDOWN;
     }
+    /* ---- debugger: a stop, and single steps that hold interrupts ---- */
+    if (cpu->pending & PEND_DEBUG) {
+        cpu->pending &= ~PEND_DEBUG;
+        return CPU_STOP_DEBUG;
+    }
+    uint32_t dflags = cpu->dbg.flags;
+    if ((dflags & (DBG_F_STEP | DBG_F_NOIRQ)) == (DBG_F_STEP | DBG_F_NOIRQ)) {
+        return s->halted ? CPU_STOP_DEBUG : -1; /* a halted CPU cannot step without them */
+    }
+    /* ---- end debugger ---- */
     if (!s->inhibit_irq) {
         /* SDM 6.9: NMI before maskable interrupts */
         if ((cpu->pending & PEND_NMI) && !s->nmi_blocked) {
@@ -259,7 +282,7 @@ static int handle_events(Cpu *cpu)
             if (cpu_interrupt(cpu, EXC_NMI, INT_EXT, 0, 0)) {
                 cpu_deliver_exception(cpu);
             }
-            return -1;
+            return (dflags & DBG_F_STEP) ? dbg_step_delivered(cpu) : -1;
         }
         if ((cpu->pending & PEND_INTR) && (s->eflags & F_IF)) {
             int vec = cpu->intr_ack ? cpu->intr_ack(cpu->intr_opaque) : -1;
@@ -268,6 +291,9 @@ static int handle_events(Cpu *cpu)
                 xlog(LOG_INT, "irq vector 0x%02x at %04x:%08x", vec, s->seg[SEG_CS].sel, s->eip);
                 if (cpu_interrupt(cpu, (uint8_t)vec, INT_EXT, 0, 0)) {
                     cpu_deliver_exception(cpu);
+                }
+                if (dflags & DBG_F_STEP) {
+                    return dbg_step_delivered(cpu);
                 }
             }
             return -1;
@@ -353,10 +379,14 @@ CpuStop cpu_run(Cpu *cpu, uint64_t max_steps)
                 return CPU_STOP_SHUTDOWN;
             }
         }
-        if (clk->ticks >= clk->next_deadline) {
+        if (clk->ticks >= clk->next_deadline &&
+            (cpu->dbg.flags & (DBG_F_STEP | DBG_F_NOTIMER)) != (DBG_F_STEP | DBG_F_NOTIMER)) {
             return CPU_STOP_DEADLINE;
         }
         uint32_t lin = s->seg[SEG_CS].base + s->eip;
+        if (__builtin_expect(cpu->dbg.active, 0) && cpu_dbg_before(cpu, lin)) {
+            return CPU_STOP_DEBUG; /* a breakpoint: nothing of the instruction has happened */
+        }
         uint32_t d = (s->seg[SEG_CS].attr & SEG_ATTR_DB) ? 1 : 0;
 
         /* find the decoded block: the TLB gives the physical address */
@@ -384,6 +414,9 @@ CpuStop cpu_run(Cpu *cpu, uint64_t max_steps)
                 steps++;
                 s->eip = cpu->insn_eip;
                 cpu_deliver_exception(cpu);
+                if (cpu->dbg.active) {
+                    cpu_dbg_after(cpu); /* a step that faulted on its fetch */
+                }
                 continue;
             }
             if (pa != UINT32_MAX && (pa & 0xFFF) + single.insn.len <= 0x1000 &&
@@ -407,7 +440,7 @@ CpuStop cpu_run(Cpu *cpu, uint64_t max_steps)
             stop = clk->next_deadline;
         }
         uint64_t start_ticks = clk->ticks;
-        bool careful = (s->eflags & F_TF) || (g_log_mask & (1u << LOG_EXEC)) ||
+        bool careful = (s->eflags & F_TF) || (g_log_mask & (1u << LOG_EXEC)) || cpu->dbg.active ||
                        s->eip + bytes - 1 > s->seg[SEG_CS].limit || s->eip + bytes < s->eip;
         if (careful) {
             n = 1;
@@ -418,28 +451,34 @@ CpuStop cpu_run(Cpu *cpu, uint64_t max_steps)
             clk->ticks++;
             cpu->insn_eip = eip;
             if (careful) {
+                if (cpu->dbg.active) {
+                    cpu_dbg_record(cpu, eip, lin, insn);
+                }
                 /* the whole instruction must lie within the CS limit */
                 if (eip + insn->len - 1 > s->seg[SEG_CS].limit || eip + insn->len < eip) {
                     cpu_gp(cpu, 0);
                     cpu_deliver_exception(cpu);
-                    break;
+                } else {
+                    if (g_log_mask & (1u << LOG_EXEC)) {
+                        trace_insn(cpu, insn);
+                    }
+                    uint32_t trap_flags = s->eflags & F_TF;
+                    s->eip = eip + insn->len;
+                    if (di->fn(cpu, insn)) {
+                        s->eip = cpu->insn_eip;
+                        cpu_deliver_exception(cpu);
+                    } else {
+                        cpu->retired++;
+                        if (s->inhibit_irq) {
+                            s->inhibit_irq--;
+                        }
+                        if (trap_flags) {
+                            single_step_trap(cpu);
+                        }
+                    }
                 }
-                if (g_log_mask & (1u << LOG_EXEC)) {
-                    trace_insn(cpu, insn);
-                }
-                uint32_t trap_flags = s->eflags & F_TF;
-                s->eip = eip + insn->len;
-                if (di->fn(cpu, insn)) {
-                    s->eip = cpu->insn_eip;
-                    cpu_deliver_exception(cpu);
-                    break;
-                }
-                cpu->retired++;
-                if (s->inhibit_irq) {
-                    s->inhibit_irq--;
-                }
-                if (trap_flags) {
-                    single_step_trap(cpu);
+                if (cpu->dbg.active) {
+                    cpu_dbg_after(cpu);
                 }
                 break;
             }

@@ -323,6 +323,9 @@ int cpu_interrupt(Cpu *cpu, uint8_t vector, int kind, int has_error, uint32_t er
     } else if (kind != INT_EXT) {
         has_error = 0;
     }
+    if (cpu->dbg.vec_any) { /* debugger: stop on this vector (after its delivery) */
+        cpu_dbg_vector(cpu, vector);
+    }
     if (!cpu_pm(cpu)) {
         r = int_real(cpu, vector); /* no error codes in real mode */
     } else if (cpu_v86(cpu) && kind == INT_SOFT) {

@@ -41,6 +41,9 @@ int cpu_in(Cpu *cpu, uint16_t port, unsigned size, uint32_t *v)
         return 1;
     }
     *v = bus_pio_read(cpu->bus, port, size);
+    if (cpu->dbg.nio) { /* debugger: stop on this port */
+        cpu_dbg_io(cpu, port, size, false, *v);
+    }
     return 0;
 }
 
@@ -52,6 +55,9 @@ int cpu_out(Cpu *cpu, uint16_t port, unsigned size, uint32_t v)
     /* the run loop re-reads the clock deadline after every instruction, so a device that arms
      * a timer needs no exit here; a device that stops the machine calls cpu_request_exit */
     bus_pio_write(cpu->bus, port, v, size);
+    if (cpu->dbg.nio) { /* debugger: stop on this port */
+        cpu_dbg_io(cpu, port, size, true, v);
+    }
     return 0;
 }
 

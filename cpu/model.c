@@ -2,7 +2,7 @@
  *
  * Family/model/stepping follow Intel's P6 identification (SDM vol. 2A CPUID, "Processor
  * signatures"). The feature bits are exactly what x86pc implements, not everything the real part
- * had: no local APIC bit until a local APIC exists, no PAE, no MCE/MCA, no PAT, no PSE-36.
+ * had: the local APIC (chipset/lapic.c) but no PAE, no MCE/MCA, no PAT, no PSE-36.
  */
 #include "cpu/cpu.h"
 #include "decoder/opcodes.h"
@@ -15,6 +15,7 @@
 #define CPUID_TSC (1u << 4)
 #define CPUID_MSR (1u << 5)
 #define CPUID_CX8 (1u << 8)
+#define CPUID_APIC (1u << 9)
 #define CPUID_SEP (1u << 11)
 #define CPUID_MTRR (1u << 12)
 #define CPUID_PGE (1u << 13)
@@ -24,7 +25,7 @@
 
 #define P6_FEATURES                                                                            \
     (CPUID_FPU | CPUID_VME | CPUID_DE | CPUID_PSE | CPUID_TSC | CPUID_MSR | CPUID_CX8 |      \
-     CPUID_SEP | CPUID_MTRR | CPUID_PGE | CPUID_CMOV)
+     CPUID_APIC | CPUID_SEP | CPUID_MTRR | CPUID_PGE | CPUID_CMOV)
 #define P6_ISA ((1u << I386) | (1u << I486) | (1u << I586) | (1u << I686) | (1u << FPU))
 
 const CpuModel kCpuPentiumPro = {

@@ -77,6 +77,7 @@ static int write_cr0(Cpu *cpu, uint32_t v)
     cpu->s.cr0 = v;
     if (chg & (CR0_PG | CR0_WP | CR0_PE)) {
         mmu_flush_all(&cpu->mmu);
+        cpu_dbg_cr0(cpu, v ^ chg, v); /* debugger: stop on a CR0.PE/PG change */
     }
     if (chg & CR0_PE) {
         cpu_update_mode(cpu);
@@ -272,6 +273,7 @@ int op_LMSW(Cpu *cpu, const Insn *i)
     if ((old ^ cr0) & CR0_PE) {
         mmu_flush_all(&cpu->mmu);
         cpu_update_mode(cpu);
+        cpu_dbg_cr0(cpu, old, cr0); /* debugger: stop on a CR0.PE change */
     }
     return 0;
 }
@@ -448,6 +450,11 @@ static int msr_write(Cpu *cpu, uint32_t msr, uint64_t v)
         }
         s->apic_base_msr_lo = (lo & ~0x100u) | (s->apic_base_msr_lo & 0x100u);
         s->apic_base_msr_hi = hi;
+        /* the local APIC follows (relocation, global enable/disable) */
+        if (cpu->apic_base_changed) {
+            cpu->apic_base_changed(cpu->apic_opaque,
+                                   (uint64_t)s->apic_base_msr_hi << 32 | s->apic_base_msr_lo);
+        }
         return 0;
     case MSR_BIOS_UPDT_TRIG: /* no microcode to load: the update "succeeds" and does nothing */
     case MSR_BIOS_SIGN:
@@ -572,9 +579,13 @@ int op_CPUID(Cpu *cpu, const Insn *i)
         break;
     case 1:
         r[R_EAX] = (md->family << 8) | (md->model << 4) | md->stepping;
-        r[R_EBX] = 0;
+        r[R_EBX] = 0; /* bits 31:24: initial APIC ID 0 (the one CPU) */
         r[R_ECX] = md->cpuid_ecx;
         r[R_EDX] = md->cpuid_edx;
+        /* SDM 10.4.3: with the local APIC globally disabled, CPUID reports no APIC */
+        if (!(cpu->s.apic_base_msr_lo & (1u << 11))) {
+            r[R_EDX] &= ~(1u << 9);
+        }
         break;
     default:
         /* cache and TLB descriptors (SDM CPUID table 3-12): instruction TLB 4K/4M (01, 02),

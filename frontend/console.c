@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "frontend/machine.h"
+#include "frontend/monitor.h" /* monitor mux: Ctrl-A c, and the stopped state (monitor.c) */
 
 static struct termios g_saved_tio;
 static bool g_tio_saved;
@@ -58,16 +59,32 @@ static void handle_byte(Machine *m, uint8_t c)
         case 'h':
             fprintf(stderr, "\r\nC-a h    print this help\r\nC-a x    exit emulator\r\n"
                             "C-a C-a  send C-a\r\n");
+            /* ---- monitor mux (monitor.c) ---- */
+            if (monitor_mux()) {
+                fprintf(stderr, "C-a c    switch between console and monitor\r\n");
+            }
+            /* ---- end monitor mux ---- */
             return;
+        /* ---- monitor mux (monitor.c) ---- */
+        case 'c':
+            monitor_toggle(m);
+            return;
+        /* ---- end monitor mux ---- */
         case 1:
             break; /* a literal Ctrl-A */
         default:
             return;
         }
-    } else if (c == 1 && g_tio_saved) {
+    } else if (c == 1 && (g_tio_saved || monitor_mux())) {
         g_escape = true;
         return;
     }
+    /* ---- monitor mux (monitor.c): typed bytes go to whichever has the focus ---- */
+    if (monitor_focused()) {
+        monitor_input(m, c);
+        return;
+    }
+    /* ---- end monitor mux ---- */
     if (g_npending < (int)sizeof g_pending) {
         g_pending[g_npending++] = c;
     }
@@ -83,11 +100,11 @@ static void flush_pending(Machine *m)
     g_npending -= took;
 }
 
-void console_poll(Machine *m, int timeout_ms)
+static void poll_once(Machine *m, int timeout_ms)
 {
     flush_pending(m);
-    if (g_npending > (int)sizeof g_pending / 2) {
-        return; /* let the guest drain the UART first */
+    if (g_npending > (int)sizeof g_pending / 2 && !monitor_stopped()) {
+        return; /* let the guest drain the UART first (a stopped one cannot: read on) */
     }
     if (!g_stdin_open) {
         if (timeout_ms > 0) {
@@ -110,3 +127,17 @@ void console_poll(Machine *m, int timeout_ms)
     }
     flush_pending(m);
 }
+
+/* ---- monitor (monitor.c): a machine stopped by the monitor waits here for 'cont' ---- */
+void console_poll(Machine *m, int timeout_ms)
+{
+    poll_once(m, timeout_ms);
+    while (monitor_stopped() && !m->quit) {
+        if (!g_stdin_open) {
+            monitor_stdin_closed(m);
+            break;
+        }
+        poll_once(m, 200);
+    }
+}
+/* ---- end monitor ---- */

@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bios/acpi.h" /* ---- ACPI ---- */
 #include "frontend/console.h"
+#include "frontend/vmsnap.h" /* snapshots: machine_snap_register */
 #include "mmu/log.h"
 
 #define SLICE_STEPS 200000 /* instructions between polls of the host console */
@@ -22,11 +24,37 @@ static void cpu_intr_handler(void *opaque, int n, int level)
     cpu_set_intr(opaque, level);
 }
 
+/* FERR# from the FPU drives IRQ13, as on a PC/AT (the OS masks it when it uses CR0.NE). */
+static void cpu_ferr(void *opaque, int level)
+{
+    Machine *m = opaque;
+    irq_set(&m->ferr_irq, level);
+}
+
 static int cpu_intack(void *opaque)
 {
     Machine *m = opaque;
-    return pic_intack(&m->pic);
+    return lapic_intack(&m->lapic); /* the local APIC asks the 8259 for ExtINT */
 }
+
+/* ---- local APIC hooks (chipset/lapic.c) ---- */
+static int apic_pic_intack(void *opaque)
+{
+    return pic_intack(opaque);
+}
+
+static void cpu_nmi_handler(void *opaque, int n, int level)
+{
+    if (level) {
+        cpu_nmi(opaque);
+    }
+}
+
+static void cpu_apic_base_changed(void *opaque, uint64_t value)
+{
+    lapic_set_base(opaque, value);
+}
+/* ---- end local APIC hooks ---- */
 
 static void request_reset(void *opaque)
 {
@@ -34,6 +62,47 @@ static void request_reset(void *opaque)
     m->reset_requested = true;
     cpu_request_exit(&m->cpu);
 }
+
+/* ---- ACPI (chipset/acpi_pm.c, bios/acpi.c) ---- */
+/* The guest entered S5: end the run with status 0, or with -no-shutdown stay, stopped (the CPU
+ * halted with interrupts off, as after a power-off nothing runs until a reset). */
+static void acpi_poweroff(void *opaque)
+{
+    Machine *m = opaque;
+    if (m->cfg.no_shutdown) {
+        m->cpu.s.eflags &= ~0x200u;
+        m->cpu.s.halted = 1;
+    } else {
+        m->exit_status = 0;
+        m->quit = true;
+    }
+    cpu_request_exit(&m->cpu);
+}
+
+static void acpi_fill_config(Machine *m, AcpiConfig *c)
+{
+    acpi_config_default(c, m->bus.ram_size);
+}
+
+/* linuxboot's hook (bios/linuxboot.h): no firmware programs the PM function, so do it here. */
+static uint32_t acpi_linuxboot_tables(void *opaque, Bus *bus, uint32_t tables_base,
+                                      uint32_t tables_size, uint32_t rsdp_addr)
+{
+    Machine *m = opaque;
+    AcpiConfig c;
+    acpi_fill_config(m, &c);
+    acpi_pm_set_base(&m->acpi_pm, c.pm_base);
+    uint32_t limit = tables_base + tables_size;
+    if (limit > bus->ram_size) {
+        limit = bus->ram_size;
+    }
+    if (acpi_build_in_memory(bus->ram, limit, tables_base, rsdp_addr, &c)) {
+        xlog(LOG_ACPI, "acpi: no room for the tables at 0x%x", tables_base);
+        return 0;
+    }
+    return rsdp_addr;
+}
+/* ---- end ACPI ---- */
 
 static void serial_tx(void *opaque, uint8_t byte)
 {
@@ -187,9 +256,10 @@ int machine_init(Machine *m, const MachineConfig *cfg)
             fprintf(stderr, "x86pc: %s\n", err);
             return -1;
         }
-        /* ACPI tables: when bios/acpi.c exists, point m->linuxboot.acpi_build (and
-         * acpi_opaque) at an adapter calling acpi_build_in_memory() here; see the
-         * LinuxBootAcpiFn comment in bios/linuxboot.h for the contract. */
+        /* ---- ACPI: the tables in guest memory (bios/acpi.c) ---- */
+        m->linuxboot.acpi_build = acpi_linuxboot_tables;
+        m->linuxboot.acpi_opaque = m;
+        /* ---- end ACPI ---- */
     } else if (load_bios(m)) {
         return -1;
     }
@@ -210,11 +280,26 @@ int machine_init(Machine *m, const MachineConfig *cfg)
 
     /* chipset */
     pic_init(&m->pic, &m->bus, &m->snap);
-    irq_connect(&m->pic.intr, cpu_intr_handler, &m->cpu, 0);
+    /* ---- local APIC and I/O APIC: the 8259's INTR enters LINT0 of the local APIC (virtual
+     * wire) and pin 0 of the I/O APIC; the local APIC drives the CPU's INTR and NMI and answers
+     * its INTA (cpu_intack); WRMSR IA32_APIC_BASE moves or disables it ---- */
+    lapic_init(&m->lapic, &m->bus, &m->clock, &m->snap);
+    lapic_connect_pic(&m->lapic, apic_pic_intack, &m->pic);
+    irq_connect(&m->lapic.intr, cpu_intr_handler, &m->cpu, 0);
+    irq_connect(&m->lapic.nmi, cpu_nmi_handler, &m->cpu, 0);
+    irq_connect(&m->pic.intr, lapic_set_lint, &m->lapic, 0);
+    ioapic_init(&m->ioapic, &m->bus, &m->lapic, &m->snap);
+    irq_connect(&m->pic.intr, ioapic_set_irq, &m->ioapic, 0);
+    m->cpu.apic_base_changed = cpu_apic_base_changed;
+    m->cpu.apic_opaque = &m->lapic;
+    /* ---- end local APIC and I/O APIC ---- */
     pit_init(&m->pit, &m->bus, &m->clock, &m->snap);
     irq_connect(&m->pit.irq0, pic_set_irq, &m->pic, 0);
     rtc_init(&m->rtc, &m->bus, &m->clock, &m->snap, cfg->rtc_epoch);
     irq_connect(&m->rtc.irq, pic_set_irq, &m->pic, 8);
+    m->cpu.board_opaque = m;
+    m->cpu.ferr = cpu_ferr;
+    irq_connect(&m->ferr_irq, pic_set_irq, &m->pic, 13);
     port92_init(&m->port92, &m->bus, request_reset, m, &m->snap);
     dma8237_init(&m->dma, &m->bus, &m->snap);
     /* the PAM-controlled window 0xC0000-0xFFFFF shows the image's last 256 KB */
@@ -233,12 +318,32 @@ int machine_init(Machine *m, const MachineConfig *cfg)
         irq_connect(&m->pci.bus.isa_irq[kPciIrqs[k]], pic_set_irq, &m->pic, kPciIrqs[k]);
     }
 
+    /* ---- ACPI: the PM function at 00:01.3, its SCI on IRQ 9 (8259 and I/O APIC pin 9) ---- */
+    if (acpi_pm_init(&m->acpi_pm, &m->pci.bus, &m->bus, &m->clock, &m->snap, acpi_poweroff, m)) {
+        fprintf(stderr, "x86pc: cannot add the ACPI PM function\n");
+        return -1;
+    }
+    irq_connect(&m->acpi_pm.sci, pic_set_irq, &m->pic, ACPI_PM_SCI_IRQ);
+    irq_connect(&m->acpi_pm.sci, ioapic_set_irq, &m->ioapic, ACPI_PM_SCI_IRQ);
+    /* ---- end ACPI ---- */
+
     /* devices */
     i8042_init(&m->kbc, &m->bus, request_reset, m, &m->snap);
     irq_connect(&m->kbc.irq1, pic_set_irq, &m->pic, 1);
     irq_connect(&m->kbc.irq12, pic_set_irq, &m->pic, 12);
     serial_init(&m->com1, &m->bus, &m->clock, 0x3F8, serial_tx, m, &m->snap, 0);
     irq_connect(&m->com1.irq, pic_set_irq, &m->pic, 4);
+    /* ---- ISA IRQs into the I/O APIC as well: IRQ n on pin n, except the PIT's IRQ 0 on pin 2
+     * (the MADT's interrupt source override, as on QEMU) ---- */
+    irq_connect(&m->pit.irq0, ioapic_set_irq, &m->ioapic, 2);
+    irq_connect(&m->rtc.irq, ioapic_set_irq, &m->ioapic, 8);
+    for (size_t k = 0; k < sizeof kPciIrqs / sizeof kPciIrqs[0]; k++) {
+        irq_connect(&m->pci.bus.isa_irq[kPciIrqs[k]], ioapic_set_irq, &m->ioapic, kPciIrqs[k]);
+    }
+    irq_connect(&m->kbc.irq1, ioapic_set_irq, &m->ioapic, 1);
+    irq_connect(&m->kbc.irq12, ioapic_set_irq, &m->ioapic, 12);
+    irq_connect(&m->com1.irq, ioapic_set_irq, &m->ioapic, 4);
+    /* ---- end ISA IRQs into the I/O APIC ---- */
     debugcon_init(&m->debugcon, &m->bus, 0xE9, debugcon_tx, m);
     debugcon_init(&m->fwlog, &m->bus, 0x402, fwlog_tx, m);
     if (cfg->debug_exit) {
@@ -249,11 +354,25 @@ int machine_init(Machine *m, const MachineConfig *cfg)
         return -1;
     }
     setup_firmware_config(m);
+    /* ---- ACPI: the tables for SeaBIOS (fw_cfg and its linker/loader script) ---- */
+    {
+        AcpiConfig c;
+        acpi_fill_config(m, &c);
+        if (acpi_build_fwcfg(&m->fwcfg, &c)) {
+            fprintf(stderr, "x86pc: out of memory\n");
+            return -1;
+        }
+    }
+    /* ---- end ACPI ---- */
     /* ---- direct Linux boot: the kernel starts at power-on ---- */
     if (cfg->kernel) {
         linuxboot_setup(&m->linuxboot, &m->bus, &m->cpu);
     }
     /* ---- end direct Linux boot ---- */
+    /* ---- snapshots (frontend/vmsnap.c): the CPU's and the board's sections, after every
+     * device so that the CPU's post_load runs last ---- */
+    machine_snap_register(m);
+    /* ---- end snapshots ---- */
     return 0;
 }
 
@@ -285,6 +404,9 @@ void machine_reset(Machine *m)
     serial_reset(&m->com1);
     fwcfg_reset(&m->fwcfg);
     pci_reset(&m->pci);
+    acpi_pm_reset(&m->acpi_pm); /* ---- ACPI ---- */
+    lapic_reset(&m->lapic);   /* ---- APIC: with the CPU's IA32_APIC_BASE reset below ---- */
+    ioapic_reset(&m->ioapic); /* ---- APIC ---- */
     bus_set_a20(&m->bus, true);
     cpu_reset(&m->cpu);
     /* ---- direct Linux boot: every reset boots the kernel again (there is no BIOS) ---- */
@@ -312,6 +434,16 @@ static bool run_slice(Machine *m, uint64_t budget)
     while (!m->quit && m->cpu.retired - start < budget) {
         CpuStop r = cpu_run(&m->cpu, budget - (m->cpu.retired - start));
         clock_run_timers(&m->clock);
+        /* ---- debugger: its stops, and a triple fault stops instead of resetting ---- */
+        if (r == CPU_STOP_DEBUG ||
+            (r == CPU_STOP_SHUTDOWN && (m->cpu.dbg.flags & DBG_F_TRIPLE) && m->dbg_stopped)) {
+            if (r == CPU_STOP_SHUTDOWN) {
+                m->cpu.dbg.hit = (DbgHit){.kind = DBG_HIT_TRIPLE};
+            }
+            m->dbg_stop_pending = m->dbg_stopped != NULL;
+            return !m->quit;
+        }
+        /* ---- end debugger ---- */
         if (r == CPU_STOP_SHUTDOWN) {
             xlog(LOG_CPU, "triple fault at %04x:%08x", m->cpu.s.seg[SEG_CS].sel, m->cpu.s.eip);
             if (m->cfg.no_reboot) {
@@ -365,8 +497,17 @@ int machine_run(Machine *m)
             fflush(m->debugcon_out);
         }
         /* an idle machine (halted, no timers) waits for input instead of spinning */
-        bool idle = m->cpu.retired == before && m->cpu.s.halted;
+        bool idle = m->cpu.retired == before && m->cpu.s.halted && !m->dbg_stop_pending;
         console_poll(m, idle ? 50 : 0);
+        /* ---- debugger: Ctrl-C and gdb's packets while running; the prompt when stopped ---- */
+        if (m->dbg_poll) {
+            m->dbg_poll(m->dbg_opaque);
+        }
+        if (m->dbg_stop_pending) {
+            m->dbg_stop_pending = false;
+            m->dbg_stopped(m->dbg_opaque);
+        }
+        /* ---- end debugger ---- */
     }
     fflush(stdout);
     return m->exit_status;

@@ -8,7 +8,10 @@
 #include <stdio.h>
 
 #include "bios/linuxboot.h"
+#include "chipset/acpi_pm.h" /* ---- ACPI ---- */
 #include "chipset/clock.h"
+#include "chipset/ioapic.h"
+#include "chipset/lapic.h"
 #include "chipset/pci.h"
 #include "chipset/pic.h"
 #include "chipset/pit.h"
@@ -51,6 +54,8 @@ typedef struct Machine {
     Cpu cpu;
     SnapRegistry snap;
     PicState pic;
+    LapicState lapic;   /* ---- APIC ---- */
+    IoapicState ioapic; /* ---- APIC ---- */
     PitState pit;
     RtcState rtc;
     Port92State port92;
@@ -61,12 +66,20 @@ typedef struct Machine {
     Dma8237State dma;
     FwCfgState fwcfg;
     PciState pci;
+    AcpiPmState acpi_pm; /* ---- ACPI: the PIIX4 PM function at 00:01.3 ---- */
+    IrqLine ferr_irq;     /* the FPU's FERR# to IRQ13 */
     uint8_t *rom;         /* the BIOS image */
     uint8_t *rom_low;     /* its last 256 KB, for the PAM window at 0xC0000 */
     uint32_t rom_size;
     LinuxBoot linuxboot;  /* direct Linux boot (cfg.kernel): images kept for every reset */
     FILE *serial_out;
     FILE *debugcon_out;
+    /* ---- debugger and gdb stub (frontend/debugger.c, frontend/gdbstub.c) ---- */
+    void (*dbg_stopped)(void *opaque); /* the CPU stopped for the debugger (cpu.dbg.hit: why) */
+    void (*dbg_poll)(void *opaque);    /* between slices while the machine runs */
+    void *dbg_opaque;
+    bool dbg_stop_pending;
+    /* ---- end debugger ---- */
     bool reset_requested;
     bool quit;
     int exit_status;

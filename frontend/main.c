@@ -9,6 +9,8 @@
 
 #include "frontend/console.h"
 #include "frontend/machine.h"
+#include "frontend/monitor.h" /* monitor and snapshots (monitor.c, vmsnap.c) */
+#include "frontend/vmsnap.h"
 #include "mmu/log.h"
 
 #define X86PC_VERSION "0.1"
@@ -44,6 +46,11 @@ static void usage(FILE *f)
             "  -d CHANNELS          log channels to stderr: all or a list of\n"
             "                       cpu,int,mmu,io,pic,pit,rtc,serial,kbd,pci,fwcfg,...\n"
             "  -max-insns N         stop after N guest instructions (exit status 0)\n"
+            "Monitor and snapshots:\n"
+            "  -monitor DEV         the monitor: stdio or none (with -nographic it shares\n"
+            "                       stdio with COM1 by default: Ctrl-A c switches)\n"
+            "  -S                   start stopped ('cont' in the monitor starts the guest)\n"
+            "  -loadvm FILE         restore a snapshot saved by the monitor's savevm\n"
             "  -stats               at exit, print instructions, host time and MIPS to stderr\n"
             "  -h, --help           this help\n"
             "  -version             print the version\n",
@@ -137,6 +144,11 @@ int main(int argc, char **argv)
     };
     bool display_none = false;
     bool stats = false;
+    /* ---- monitor and snapshots ---- */
+    const char *monitor = NULL; /* NULL: default (muxed on stdio with -nographic) */
+    const char *loadvm = NULL;
+    bool start_stopped = false;
+    /* ---- end monitor and snapshots ---- */
     for (int k = 1; k < argc; k++) {
         const char *a = argv[k];
         if (a[0] == '-' && a[1] == '-') {
@@ -225,6 +237,19 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "-max-insns")) {
             NEED_ARG();
             cfg.max_insns = strtoull(v, NULL, 0);
+        /* ---- monitor and snapshots ---- */
+        } else if (!strcmp(a, "-monitor")) {
+            NEED_ARG();
+            if (strcmp(v, "stdio") && strcmp(v, "none")) {
+                die("unsupported -monitor '%s' (stdio or none)", v);
+            }
+            monitor = v;
+        } else if (!strcmp(a, "-loadvm")) {
+            NEED_ARG();
+            loadvm = v;
+        } else if (!strcmp(a, "-S")) {
+            start_stopped = true;
+        /* ---- end monitor and snapshots ---- */
         } else {
             die("unknown option '%s' (see x86pc -h)", argv[k]);
         }
@@ -246,7 +271,26 @@ int main(int argc, char **argv)
         return 1;
     }
     bool stdio_serial = !strcmp(cfg.serial, "stdio");
-    console_init(stdio_serial);
+    /* ---- monitor and snapshots ---- */
+    if (loadvm) {
+        char err[512];
+        if (machine_loadvm(&m, loadvm, err, sizeof err)) {
+            fprintf(stderr, "x86pc: %s\n", err);
+            machine_free(&m);
+            return 1;
+        }
+    }
+    bool mon_explicit = monitor && !strcmp(monitor, "stdio");
+    bool mon_on = mon_explicit || (!monitor && cfg.nographic && stdio_serial);
+    if (start_stopped && !mon_on) {
+        fprintf(stderr, "x86pc: -S needs a monitor to continue from (-monitor stdio)\n");
+        machine_free(&m);
+        return 1;
+    }
+    console_init(stdio_serial || mon_on);
+    monitor_init(&m, mon_on, stdio_serial, mon_explicit, start_stopped);
+    console_poll(&m, 0); /* with -S, the monitor holds the machine here until 'cont' */
+    /* ---- end monitor and snapshots ---- */
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int status = machine_run(&m);

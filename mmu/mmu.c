@@ -183,6 +183,48 @@ static uint32_t set_ad(Bus *b, uint32_t addr, uint32_t entry, uint32_t bits)
     return entry;
 }
 
+/* ---- debugger watchpoints ---- */
+static bool overlaps(uint32_t a, uint32_t alen, uint32_t b, uint32_t blen)
+{
+    /* [a, a+alen) and [b, b+blen) intersect; lengths are at least 1, no wrap assumed past 4 GB */
+    return (uint64_t)a < (uint64_t)b + blen && (uint64_t)b < (uint64_t)a + alen;
+}
+
+static bool watch_on_page(const Mmu *m, uint32_t lpage, uint32_t ppage)
+{
+    for (uint32_t k = 0; k < m->nwatch; k++) {
+        const MmuWatch *w = &m->watch[k];
+        if (overlaps(w->start, w->len, w->phys ? ppage : lpage, 0x1000)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Compare an access (split in at most two physical pieces) with the watched ranges. */
+static void watch_check(Mmu *m, uint32_t lin, uint32_t pa, uint32_t pa2, unsigned n1,
+                        unsigned size, bool write, uint32_t val)
+{
+    if (m->whit.hit) {
+        return; /* the first hit of an instruction is the one reported */
+    }
+    unsigned want = write ? MMU_WATCH_WRITE : MMU_WATCH_READ;
+    for (uint32_t k = 0; k < m->nwatch; k++) {
+        const MmuWatch *w = &m->watch[k];
+        if (!(w->rw & want)) {
+            continue;
+        }
+        bool hit = w->phys ? (overlaps(w->start, w->len, pa, n1) ||
+                              (n1 < size && overlaps(w->start, w->len, pa2, size - n1)))
+                           : overlaps(w->start, w->len, lin, size);
+        if (hit) {
+            m->whit = (MmuWatchHit){1, (uint8_t)k, write, (uint8_t)size, lin, pa, val};
+            return;
+        }
+    }
+}
+/* ---- end debugger watchpoints ---- */
+
 int mmu_translate(Mmu *m, uint32_t lin, int acc, uint32_t *phys)
 {
     CpuState *s = m->s;
@@ -254,6 +296,11 @@ int mmu_translate(Mmu *m, uint32_t lin, int acc, uint32_t *phys)
      * between two pages with the same index does not evict its source at every store. */
     const PhysPage *pp = &b->pages[pa >> 12];
     uint32_t page = lin & ~0xFFFu;
+    /* ---- debugger watchpoints: watched pages stay on the slow path ---- */
+    if (m->nwatch && watch_on_page(m, page, pa & ~0xFFFu)) {
+        return 0;
+    }
+    /* ---- end debugger watchpoints ---- */
     uint32_t k = (lin >> 12) & (TLB_SIZE - 1);
     int u = user ? 1 : 0;
     if (pp->rd && (!write || m->rd[u][k].tag == TLB_INVALID)) {
@@ -293,16 +340,19 @@ int mmu_read_slow(Mmu *m, uint32_t lin, unsigned size, int acc, uint32_t *val)
     if (translate_span(m, lin, size, acc, &pa, &pa2, &n1)) {
         return 1;
     }
-    if (n1 == size && (size == 1 || size == 2 || size == 4)) {
-        *val = bus_read(m->bus, pa, size);
-        return 0;
-    }
     uint32_t v = 0;
-    for (unsigned k = 0; k < size && k < 4; k++) {
-        uint32_t a = k < n1 ? pa + k : pa2 + (k - n1);
-        v |= bus_read(m->bus, a, 1) << (8 * k);
+    if (n1 == size && (size == 1 || size == 2 || size == 4)) {
+        v = bus_read(m->bus, pa, size);
+    } else {
+        for (unsigned k = 0; k < size && k < 4; k++) {
+            uint32_t a = k < n1 ? pa + k : pa2 + (k - n1);
+            v |= bus_read(m->bus, a, 1) << (8 * k);
+        }
     }
     *val = v;
+    if (m->nwatch) { /* debugger watchpoints */
+        watch_check(m, lin, pa, pa2, n1, size, false, v);
+    }
     return 0;
 }
 
@@ -313,6 +363,9 @@ int mmu_write_slow(Mmu *m, uint32_t lin, unsigned size, int acc, uint32_t val)
     acc = (acc & ~3) | ACC_WRITE;
     if (translate_span(m, lin, size, acc, &pa, &pa2, &n1)) {
         return 1;
+    }
+    if (m->nwatch) { /* debugger watchpoints */
+        watch_check(m, lin, pa, pa2, n1, size, true, val);
     }
     if (n1 == size && (size == 1 || size == 2 || size == 4)) {
         bus_write(m->bus, pa, val, size);

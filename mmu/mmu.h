@@ -37,6 +37,28 @@ typedef struct TlbEntry {
 #define ACC_USER 4     /* an access at CPL 3 (or forced user, none on this CPU) */
 #define ACC_NOFAULT 8  /* debugger: translate without setting A/D or raising #PF */
 
+/* ---- debugger watchpoints (frontend/dbgcore.c manages them) ----
+ * While nwatch > 0, pages that hold a watched byte never get a fast TLB entry, so every access to
+ * them takes the slow path, which compares it with the ranges and records the first hit. The
+ * debugger's own accesses (ACC_NOFAULT translations) and page walks are not watched. */
+#define MMU_MAX_WATCH 16
+#define MMU_WATCH_READ 1u
+#define MMU_WATCH_WRITE 2u
+typedef struct MmuWatch {
+    uint32_t start, len; /* linear or physical range */
+    uint8_t phys;
+    uint8_t rw;          /* MMU_WATCH_* */
+    uint16_t id;         /* the frontend's number for it */
+} MmuWatch;
+typedef struct MmuWatchHit {
+    uint8_t hit;   /* set by the slow path; the CPU's debug support clears it */
+    uint8_t index; /* watch[] slot */
+    uint8_t write;
+    uint8_t size;
+    uint32_t lin, phys, value;
+} MmuWatchHit;
+/* ---- end debugger watchpoints ---- */
+
 typedef struct Mmu {
     CpuState *s;
     Bus *bus;
@@ -47,6 +69,10 @@ typedef struct Mmu {
     uint8_t rd_flags[2][TLB_SIZE];
     uint8_t wr_flags[2][TLB_SIZE];
     uint32_t large_pages;     /* count of entries filled from 4 MB pages (for INVLPG) */
+    /* debugger watchpoints (see above) */
+    uint32_t nwatch;
+    MmuWatch watch[MMU_MAX_WATCH];
+    MmuWatchHit whit;
 } Mmu;
 
 #define TLBF_GLOBAL 1u /* from a global page (CR4.PGE): survives mmu_flush */

@@ -652,6 +652,9 @@ static int config_mismatch(const uint8_t *a, size_t alen, const uint8_t *b, size
 static int parse(const SnapTarget *t, In *in, Parsed *ps, char *err, size_t errlen)
 {
     const SnapRegistry *r = t->reg;
+    if (in->len == 0) {
+        return fail(err, errlen, "empty file, not an x86pc snapshot");
+    }
     const uint8_t *p = take(in, 8);
     if (!p || memcmp(p, SNAP_MAGIC, 8) != 0) {
         return fail(err, errlen, "not an x86pc snapshot (bad magic)");

@@ -344,6 +344,7 @@ mkfs.fat -F 16 -n X86PC_DISK -h "$PART_START" -i 78863836 --invariant \
 syslinux --install "$part"
 bootcfg disk /BZIMAGE /INITRD.GZ >"$work/syslinux.cfg"
 echo "$MARKER_DISK" >"$work/MARKER.TXT"
+touch -d "@$SOURCE_DATE_EPOCH" "$work/bzImage" "$work/initrd.gz" "$work/syslinux.cfg" "$work/MARKER.TXT"
 mcopy -i "$part" -m "$work/bzImage" ::BZIMAGE
 mcopy -i "$part" -m "$work/initrd.gz" ::INITRD.GZ
 mcopy -i "$part" -m "$work/syslinux.cfg" ::SYSLINUX.CFG
@@ -364,7 +365,8 @@ cp "$work/bzImage" "$iso/isolinux/bzimage"
 cp "$work/initrd.gz" "$iso/isolinux/initrd.gz"
 bootcfg cd /isolinux/bzimage /isolinux/initrd.gz >"$iso/isolinux/isolinux.cfg"
 echo "$MARKER_CD" >"$iso/MARKER.TXT"
-xorriso -as mkisofs -quiet -o "$work/guest.iso" -V X86PC_GUEST -R -J \
+find "$iso" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+xorriso -as mkisofs -quiet -o "$work/guest.iso" -V X86PC_GUEST -r -J \
     -b isolinux/isolinux.bin -c isolinux/boot.cat \
     -no-emul-boot -boot-load-size 4 -boot-info-table "$iso" 2>"$work/xorriso.log" ||
     {

@@ -29,6 +29,11 @@ TEST(dispatch, pentiumpro_has_every_handler)
     EXPECT_EQ(missing_handlers(&kCpuPentiumPro, 1), 0);
 }
 
+TEST(dispatch, pentium2_has_every_handler)
+{
+    EXPECT_EQ(missing_handlers(&kCpuPentium2, 1), 0);
+}
+
 TEST(dispatch, table_names_are_consistent)
 {
     /* the enum and the table come from the same .def: spot-check the mapping */
