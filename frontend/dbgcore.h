@@ -39,6 +39,7 @@ typedef struct DbgCore {
     bool stop_triple; /* the default triple-fault stop, besides any 'catch triple' */
     DbgHistEntry hist[DBG_HIST_SIZE];
     FILE *trace;      /* instruction trace file, or NULL */
+    uint32_t step_left; /* the prompt's 'step N': steps still to go */
 } DbgCore;
 
 void dbgcore_init(DbgCore *c, Machine *m);

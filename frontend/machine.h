@@ -14,6 +14,7 @@
 #include "chipset/lapic.h"
 #include "chipset/pci.h"
 #include "chipset/pic.h"
+#include "chipset/piix_ide.h" /* ---- disks ---- */
 #include "chipset/pit.h"
 #include "chipset/port92.h"
 #include "chipset/rtc.h"
@@ -22,6 +23,7 @@
 #include "devices/dma8237.h"
 #include "devices/fwcfg.h"
 #include "devices/i8042.h"
+#include "devices/ide.h" /* ---- disks ---- */
 #include "devices/serial.h"
 #include "mmu/bus.h"
 #include "snapshots/vmstate.h"
@@ -45,6 +47,14 @@ typedef struct MachineConfig {
     const char *initrd;   /* -initrd FILE (needs -kernel) */
     const char *append;   /* -append "command line" (needs -kernel) */
     /* ---- end direct Linux boot ---- */
+    /* ---- disks (devices/ide.c, devices/block.c, chipset/piix_ide.c) ---- */
+    struct {
+        const char *file; /* NULL: no drive at this index */
+        bool cdrom;
+    } drive[4];           /* index 0/1: primary master/slave, 2/3: secondary master/slave */
+    bool snapshot;        /* -snapshot: disk writes stay in memory */
+    const char *boot;     /* -boot order, e.g. "cd"; NULL: QEMU's default "cad" */
+    /* ---- end disks ---- */
 } MachineConfig;
 
 typedef struct Machine {
@@ -67,6 +77,11 @@ typedef struct Machine {
     FwCfgState fwcfg;
     PciState pci;
     AcpiPmState acpi_pm; /* ---- ACPI: the PIIX4 PM function at 00:01.3 ---- */
+    /* ---- disks ---- */
+    IdeChannel ide[2];     /* primary 0x1F0/0x3F6 IRQ 14, secondary 0x170/0x376 IRQ 15 */
+    PiixIdeState piix_ide; /* 00:01.1 */
+    BlockDev blk[4];       /* the images, by drive index (fd -1 if none) */
+    /* ---- end disks ---- */
     IrqLine ferr_irq;     /* the FPU's FERR# to IRQ13 */
     uint8_t *rom;         /* the BIOS image */
     uint8_t *rom_low;     /* its last 256 KB, for the PAM window at 0xC0000 */

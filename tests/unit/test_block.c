@@ -70,7 +70,7 @@ TEST(block, open_errors)
     unlink(path);
 
     EXPECT_EQ(block_open(&b, "/tmp", BLOCK_DISK, err, sizeof err), -1);
-    EXPECT_TRUE(strstr(err, "not a regular file") != NULL);
+    EXPECT_TRUE(strstr(err, "'/tmp'") != NULL && strstr(err, "directory") != NULL);
 }
 
 TEST(block, read_write_reach_the_file)

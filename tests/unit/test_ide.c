@@ -373,6 +373,7 @@ TEST(ide, multiple_mode)
     lba28_cmd(f, P0, 0, 20, 6, 0xC4); /* blocks of 4 and 2 sectors */
     settle(f);
     EXPECT_EQ(f->irq14.rises, rises + 1);
+    EXPECT_EQ(dt_inb(&f->bus, P0 + 7), 0x58); /* acknowledges */
     uint8_t buf[4 * 512];
     read_words(f, P0, buf, 4 * 512);
     EXPECT_EQ(buf[3 * 512], disk_pattern(23 * 512));
@@ -415,6 +416,7 @@ TEST(ide, lba48_commands)
     uint8_t buf[512];
     read_words(f, P0, buf, 512);
     EXPECT_EQ(buf[0], disk_pattern(4000 * 512));
+    settle(f);
     read_words(f, P0, buf, 512);
     EXPECT_EQ(buf[5], disk_pattern(4001 * 512 + 5));
     EXPECT_EQ(dt_inb(&f->bus, P0 + 7), 0x50);
@@ -532,7 +534,7 @@ TEST(ide, chs_and_initialize_device_parameters)
 TEST(ide, errors_nien_power_and_features)
 {
     IdeFx *f = fx_new(2048, 0, BLOCK_DISK);
-    lba28_cmd(f, P0, 2047, 2, 0x20); /* runs off the end */
+    lba28_cmd(f, P0, 0, 2047, 2, 0x20); /* runs off the end */
     settle(f);
     EXPECT_EQ(dt_inb(&f->bus, P0 + 7), 0x51);
     EXPECT_EQ(dt_inb(&f->bus, P0 + 1), 0x10);
