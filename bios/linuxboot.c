@@ -29,8 +29,7 @@ static uint16_t rd16(const uint8_t *p)
 
 static uint32_t rd32(const uint8_t *p)
 {
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
 static uint64_t rd64(const uint8_t *p)
@@ -161,7 +160,7 @@ int linuxboot_load_mem(LinuxBoot *lb, const uint8_t *kernel, size_t kernel_size,
     uint32_t kaddr = LB_KERNEL_ADDR;
     /* A relocatable kernel runs where it is put; at its preferred address it need not move
      * itself before decompressing. */
-    if (relocatable && pref > LB_KERNEL_ADDR && pref + need <= avail_end &&
+    if (relocatable && pref > LB_KERNEL_ADDR && pref < avail_end && need <= avail_end - pref &&
         (align == 0 || (align & (align - 1)) || (pref & (align - 1)) == 0)) {
         kaddr = (uint32_t)pref;
     }
@@ -204,8 +203,8 @@ int linuxboot_load_mem(LinuxBoot *lb, const uint8_t *kernel, size_t kernel_size,
 }
 
 /* Read a whole file. Returns 0, or -1 with err filled. */
-static int read_file(const char *what, const char *path, uint8_t **buf, size_t *size,
-                     size_t max, char *err, size_t errlen)
+static int read_file(const char *what, const char *path, uint8_t **buf, size_t *size, size_t max,
+                     char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -292,8 +291,7 @@ int linuxboot_e820(const LinuxBoot *lb, E820Entry *out, int max)
     e[n++] = (E820Entry){0xFEC00000u, 0x1000, E820_RESERVED}; /* I/O APIC */
     e[n++] = (E820Entry){0xFEE00000u, 0x1000, E820_RESERVED}; /* local APIC */
     if (lb->bios_rom_size) {
-        e[n++] = (E820Entry){0x100000000ull - lb->bios_rom_size, lb->bios_rom_size,
-                             E820_RESERVED};
+        e[n++] = (E820Entry){0x100000000ull - lb->bios_rom_size, lb->bios_rom_size, E820_RESERVED};
     }
     if (n > max) {
         n = max;
@@ -458,7 +456,9 @@ void linuxboot_setup(LinuxBoot *lb, Bus *bus, Cpu *cpu)
     cpu_update_mode(cpu);
     mmu_flush_all(&cpu->mmu);
     cpu_flush_decoded(cpu);
-    xlog(LOG_MISC, "linuxboot: protocol %u.%02u kernel at 0x%x entry 0x%x, initrd %zu bytes at "
-         "0x%x, cmdline '%s'", lb->version >> 8, lb->version & 0xFF, lb->kernel_addr, lb->entry,
-         lb->initrd_size, lb->initrd_addr, lb->cmdline);
+    xlog(LOG_MISC,
+         "linuxboot: protocol %u.%02u kernel at 0x%x entry 0x%x, initrd %zu bytes at "
+         "0x%x, cmdline '%s'",
+         lb->version >> 8, lb->version & 0xFF, lb->kernel_addr, lb->entry, lb->initrd_size,
+         lb->initrd_addr, lb->cmdline);
 }

@@ -26,29 +26,29 @@
 
 /* Where the loader puts its own structures in guest memory (all RAM, all in the first 64 KB,
  * above the BIOS data area). */
-#define LB_GDT_ADDR 0x1000u       /* null, null, __BOOT_CS (0x10), __BOOT_DS (0x18) */
-#define LB_ZEROPAGE_ADDR 0x2000u  /* struct boot_params, 4 KB */
-#define LB_CMDLINE_ADDR 0x3000u   /* the command line, up to LB_CMDLINE_MAX bytes with its NUL */
+#define LB_GDT_ADDR 0x1000u      /* null, null, __BOOT_CS (0x10), __BOOT_DS (0x18) */
+#define LB_ZEROPAGE_ADDR 0x2000u /* struct boot_params, 4 KB */
+#define LB_CMDLINE_ADDR 0x3000u  /* the command line, up to LB_CMDLINE_MAX bytes with its NUL */
 #define LB_CMDLINE_MAX 0x4000u
-#define LB_STACK_TOP 0x8000u      /* ESP at entry (the protocol promises none; kindness) */
-#define LB_KERNEL_ADDR 0x100000u  /* where a bzImage's protected-mode part goes */
-#define LB_EBDA_ADDR 0x9FC00u     /* a 1 KB EBDA, as the E820 map and the BDA say */
-#define LB_RSDP_ADDR 0xF0000u     /* a slot for ACPI's RSDP in the BIOS area Linux scans */
+#define LB_STACK_TOP 0x8000u          /* ESP at entry (the protocol promises none; kindness) */
+#define LB_KERNEL_ADDR 0x100000u      /* where a bzImage's protected-mode part goes */
+#define LB_EBDA_ADDR 0x9FC00u         /* a 1 KB EBDA, as the E820 map and the BDA say */
+#define LB_RSDP_ADDR 0xF0000u         /* a slot for ACPI's RSDP in the BIOS area Linux scans */
 #define LB_ACPI_DEFAULT_SIZE 0x20000u /* reserved at the top of RAM for ACPI tables */
 
 /* boot_params ("zero page") offsets used here */
-#define BP_EXT_MEM_K 0x002         /* screen_info.ext_mem_k */
+#define BP_EXT_MEM_K 0x002 /* screen_info.ext_mem_k */
 #define BP_ORIG_VIDEO_MODE 0x006
 #define BP_ORIG_VIDEO_COLS 0x007
 #define BP_ORIG_VIDEO_LINES 0x00E
 #define BP_ORIG_VIDEO_ISVGA 0x00F
 #define BP_ORIG_VIDEO_POINTS 0x010
-#define BP_ACPI_RSDP_ADDR 0x070    /* u64, protocol 2.14 */
+#define BP_ACPI_RSDP_ADDR 0x070 /* u64, protocol 2.14 */
 #define BP_ALT_MEM_K 0x1E0
 #define BP_E820_ENTRIES 0x1E8
-#define BP_HDR 0x1F1               /* the setup header, at the same offset as in the image */
-#define BP_HDR_LIMIT 0x290         /* edd_mbr_sig_buffer follows it */
-#define BP_E820_TABLE 0x2D0        /* 128 entries of {u64 addr, u64 size, u32 type} */
+#define BP_HDR 0x1F1        /* the setup header, at the same offset as in the image */
+#define BP_HDR_LIMIT 0x290  /* edd_mbr_sig_buffer follows it */
+#define BP_E820_TABLE 0x2D0 /* 128 entries of {u64 addr, u64 size, u32 type} */
 #define BP_E820_MAX 128
 
 /* setup header offsets (in the image and in boot_params alike) */
@@ -57,7 +57,7 @@
 #define HDR_VID_MODE 0x1FA
 #define HDR_BOOT_FLAG 0x1FE
 #define HDR_JUMP 0x200
-#define HDR_MAGIC 0x202            /* "HdrS" */
+#define HDR_MAGIC 0x202 /* "HdrS" */
 #define HDR_VERSION 0x206
 #define HDR_TYPE_OF_LOADER 0x210
 #define HDR_LOADFLAGS 0x211
@@ -107,29 +107,29 @@ typedef struct LinuxBoot {
     size_t kernel_size;
     uint8_t *initrd;
     size_t initrd_size;
-    char *cmdline;           /* "" when none was given */
+    char *cmdline; /* "" when none was given */
 
     /* from the setup header */
-    uint16_t version;        /* protocol, e.g. 0x020F */
-    uint32_t setup_size;     /* (setup_sects + 1) * 512: the real-mode part, not loaded */
-    uint32_t hdr_end;        /* 0x202 + byte at 0x201, clamped to BP_HDR_LIMIT */
-    uint32_t init_size;      /* memory the kernel needs from its load address */
+    uint16_t version;    /* protocol, e.g. 0x020F */
+    uint32_t setup_size; /* (setup_sects + 1) * 512: the real-mode part, not loaded */
+    uint32_t hdr_end;    /* 0x202 + byte at 0x201, clamped to BP_HDR_LIMIT */
+    uint32_t init_size;  /* memory the kernel needs from its load address */
     uint32_t initrd_addr_max;
-    uint32_t cmdline_max;    /* longest command line the kernel takes (without the NUL) */
+    uint32_t cmdline_max; /* longest command line the kernel takes (without the NUL) */
 
     /* the layout chosen by linuxboot_load */
     uint32_t ram_size;
-    uint32_t kernel_addr;    /* 0x100000, or pref_address for a relocatable kernel */
-    uint32_t entry;          /* EIP at entry (code32_start, moved with the kernel) */
-    uint32_t initrd_addr;    /* 0 without an initrd */
-    uint32_t ram_top;        /* end of usable RAM (ram_size minus the ACPI reservation) */
+    uint32_t kernel_addr; /* 0x100000, or pref_address for a relocatable kernel */
+    uint32_t entry;       /* EIP at entry (code32_start, moved with the kernel) */
+    uint32_t initrd_addr; /* 0 without an initrd */
+    uint32_t ram_top;     /* end of usable RAM (ram_size minus the ACPI reservation) */
 
     /* set by the board before linuxboot_setup (optional) */
-    uint32_t bios_rom_size;  /* a ROM mapped below 4 GB: reserved in the E820 map */
-    bool vga_text;           /* a VGA in 80x25 text mode exists: say so in screen_info */
+    uint32_t bios_rom_size; /* a ROM mapped below 4 GB: reserved in the E820 map */
+    bool vga_text;          /* a VGA in 80x25 text mode exists: say so in screen_info */
     LinuxBootAcpiFn acpi_build;
     void *acpi_opaque;
-    uint32_t acpi_size;      /* kept free at the top of RAM for ACPI tables (set by load) */
+    uint32_t acpi_size; /* kept free at the top of RAM for ACPI tables (set by load) */
 } LinuxBoot;
 
 /* Read the images from files and validate them (see linuxboot_load_mem). initrd_path and

@@ -225,7 +225,8 @@ static int pirq_of(const PciDevice *d)
     if (pin < 1 || pin > 4) {
         return -1;
     }
-    return (pin - 1 + (d->devfn >> 3)) & 3;
+    /* the PIIX board swizzle SeaBIOS and the ACPI _PRT assume: slot 1 INTA is PIRQA */
+    return (pin - 1 + (d->devfn >> 3) - 1) & 3;
 }
 
 static void recount_pirqs(PciBus *pci)

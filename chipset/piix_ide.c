@@ -239,6 +239,12 @@ void piix_ide_reset(PiixIdeState *s)
     pci_update_mappings(d);
 }
 
+void piix_ide_bios_setup(PiixIdeState *s)
+{
+    pci_set_word(&s->dev, 0x40, 0x8000);
+    pci_set_word(&s->dev, 0x42, 0x8000);
+}
+
 void piix_ide_init(PiixIdeState *s, PciBus *pci, Bus *bus, SnapRegistry *reg, IdeChannel *ide0,
                    IdeChannel *ide1)
 {

@@ -5,7 +5,8 @@
  * Board wiring:
  *   ide_channel_init(&ide[0], ...); ide_channel_init(&ide[1], ...);   (devices/ide.h)
  *   piix_ide_init(&pide, &pci.bus, bus, snap, &ide[0], &ide[1]);      plugs in at devfn 0x09
- *   piix_ide_reset(&pide) on machine reset (after pci_reset).
+ *   piix_ide_reset(&pide) on machine reset (after pci_reset); with no firmware (direct Linux
+ *   boot) also piix_ide_bios_setup(&pide) after it.
  * The channels' interrupts are the IdeChannel irq lines (ISA IRQ 14 and 15), not PCI INTx.
  */
 #ifndef X86PC_PIIX_IDE_H
@@ -43,5 +44,9 @@ typedef struct PiixIdeState {
 void piix_ide_init(PiixIdeState *s, PciBus *pci, Bus *bus, SnapRegistry *reg, IdeChannel *ide0,
                    IdeChannel *ide1);
 void piix_ide_reset(PiixIdeState *s);
+/* What a PC BIOS does to the function before an OS runs: IDETIM bit 15 (IDE decode enable) for
+ * both channels, which Linux's ata_piix requires. Only for boots without firmware (-kernel);
+ * SeaBIOS does it itself. */
+void piix_ide_bios_setup(PiixIdeState *s);
 
 #endif

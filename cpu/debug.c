@@ -121,12 +121,19 @@ void cpu_dbg_record(Cpu *cpu, uint32_t eip, uint32_t lin, const Insn *i)
                       .lin = lin};
     /* the bytes as the CPU fetched them (pages translated without side effects) */
     int acc = ACC_FETCH | ACC_NOFAULT | (cpu->s.cpl == 3 ? ACC_USER : 0);
-    for (unsigned k = 0; k < i->len && k < sizeof e.bytes; k++) {
-        uint32_t pa;
-        if (mmu_translate(&cpu->mmu, lin + k, acc, &pa)) {
-            break;
+    uint32_t pa = 0;
+    for (unsigned k = 0; k < i->len && k < sizeof e.bytes; k++, pa++) {
+        if (k == 0 || ((lin + k) & 0xFFF) == 0) {
+            /* the TLB's entry for the page, else a walk without side effects */
+            const TlbEntry *te = &cpu->mmu.rd[cpu->s.cpl == 3][((lin + k) >> 12) & (TLB_SIZE - 1)];
+            if (te->tag == ((lin + k) & ~0xFFFu)) {
+                pa = te->ppage | ((lin + k) & 0xFFF);
+            } else if (mmu_translate(&cpu->mmu, lin + k, acc, &pa)) {
+                break;
+            }
         }
-        e.bytes[k] = (uint8_t)bus_read(cpu->bus, pa, 1);
+        const uint8_t *host = cpu->bus->pages[pa >> 12].rd;
+        e.bytes[k] = host ? host[pa & 0xFFF] : 0; /* never read MMIO twice */
     }
     if (d->hist && d->hist_size) {
         d->hist[d->hist_pos] = e;

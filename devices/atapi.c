@@ -81,8 +81,8 @@ static bool has_medium(const IdeDrive *d)
 
 static void check_condition(IdeChannel *ch, IdeDrive *d, uint8_t key, uint8_t asc, uint8_t ascq)
 {
-    xlog(LOG_IDE, "ide%d.%d: ATAPI 0x%02x: CHECK CONDITION %x/%02x/%02x", ch->index, ch->unit,
-         ch->buf[0], key, asc, ascq);
+    xlog(LOG_IDE, "ide%d.%d: ATAPI CHECK CONDITION %x/%02x/%02x", ch->index, ch->unit, key, asc,
+         ascq);
     d->sense_key = key;
     d->asc = asc;
     d->ascq = ascq;

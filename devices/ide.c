@@ -95,12 +95,12 @@ static void lower_irq(IdeChannel *ch)
 static int ide_post_load(void *opaque)
 {
     IdeChannel *ch = opaque;
-    if (ch->data_pos > IDE_BUF_SIZE || ch->data_end > IDE_BUF_SIZE ||
-        ch->buf_len > IDE_BUF_SIZE || ch->unit > 1) {
+    if (ch->data_pos > ch->data_end || ch->data_end > IDE_BUF_SIZE ||
+        ch->buf_len > IDE_BUF_SIZE || ch->unit > 1 || ch->phase > IDE_PH_DMA ||
+        ch->action > IDE_ACT_DIAG || ch->blk_sectors > IDE_MAX_MULT) {
         return -1;
     }
-    /* the line's level is not saved: drive it from INTRQ and nIEN again */
-    ch->irq.level = !(ch->intrq && !(ch->devctl & IDE_DC_NIEN));
+    ch->irq.level = -1; /* the line's level is not saved: drive it from INTRQ and nIEN */
     update_irq(ch);
     return 0;
 }

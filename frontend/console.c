@@ -10,6 +10,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "frontend/display.h" /* ---- display ---- */
 #include "frontend/machine.h"
 #include "frontend/monitor.h" /* monitor mux: Ctrl-A c, and the stopped state (monitor.c) */
 
@@ -137,6 +138,13 @@ void console_poll(Machine *m, int timeout_ms)
             monitor_stdin_closed(m);
             break;
         }
+        /* ---- display: the window stays live while the monitor holds the machine ---- */
+        if (display_has_window(m)) {
+            display_poll(m, true);
+            poll_once(m, 20);
+            continue;
+        }
+        /* ---- end display ---- */
         poll_once(m, 200);
     }
 }

@@ -116,15 +116,17 @@ int dbgcore_add(DbgCore *c, const DbgItem *it)
     }
     DbgItem *n = &c->items[c->nitems++];
     *n = *it;
-    n->id = (uint16_t)c->next_id++;
+    /* temporary items ('next', 'until') take no number from the user's sequence */
+    n->id = it->owner == DBG_OWNER_TEMP ? 0 : (uint16_t)c->next_id++;
     n->hits = 0;
+    int id = n->id;
     if (dbgcore_sync(c)) {
         /* did not fit in the CPU's or MMU's table */
         c->nitems--;
         dbgcore_sync(c);
         return -1;
     }
-    return n->id;
+    return id;
 }
 
 DbgItem *dbgcore_find(DbgCore *c, int id)
@@ -251,7 +253,7 @@ void dbgcore_describe_stop(DbgCore *c, char *buf, size_t n)
         if (it) {
             it->hits++;
             if (it->owner == DBG_OWNER_TEMP) {
-                snprintf(buf, n, "stopped at 0x%08x", h->addr);
+                snprintf(buf, n, "reached 0x%08x", h->addr);
             } else {
                 snprintf(buf, n, "breakpoint %u hit at linear 0x%08x", it->id, h->addr);
             }
@@ -822,7 +824,7 @@ void dbg_page_walk(Machine *m, uint32_t lin, FILE *out)
 
 void dbg_fmt_desc(uint32_t lo, uint32_t hi, bool idt, char *buf, size_t n)
 {
-    uint16_t attr = (uint16_t)(((hi >> 8) & 0xFF) | ((hi >> 12) & 0xF000));
+    uint16_t attr = (uint16_t)((hi >> 8) & 0xF0FF);
     unsigned type = (hi >> 8) & 0xF;
     bool s = (hi >> 12) & 1;
     char a[128];

@@ -13,6 +13,7 @@
 
 #include "bios/acpi.h" /* ---- ACPI ---- */
 #include "frontend/console.h"
+#include "frontend/display.h" /* ---- display ---- */
 #include "frontend/vmsnap.h" /* snapshots: machine_snap_register */
 #include "mmu/log.h"
 
@@ -159,6 +160,43 @@ static void setup_firmware_config(Machine *m)
     rtc_update_checksum(&m->rtc);
 }
 
+/* ---- display: the VGA BIOS for SeaBIOS ----
+ * SeaBIOS looks for a PCI device's option ROM first as the fw_cfg file "pciVVVV,DDDD.rom"
+ * (optionroms.c, lookup_hardcode) and runs the VGA's with the device's bus/dev/fn in AX, which
+ * SeaVGABIOS needs to find the linear framebuffer's BAR; so no ROM BAR is needed. */
+#define VGA_BIOS_PATH "roms/vgabios-stdvga.bin"
+static int load_vga_bios(Machine *m)
+{
+    FILE *f = fopen(VGA_BIOS_PATH, "rb");
+    if (!f) {
+        if (m->cfg.bios_path) {
+            return 0; /* other firmware: it may not want a VGA BIOS */
+        }
+        fprintf(stderr, "x86pc: cannot open VGA BIOS image '%s': %s (run 'make' to fetch "
+                        "Debian's SeaBIOS)\n", VGA_BIOS_PATH, strerror(errno));
+        return -1;
+    }
+    size_t cap = 256 * 1024;
+    uint8_t *buf = malloc(cap);
+    size_t n = buf ? fread(buf, 1, cap, f) : 0;
+    fclose(f);
+    if (!buf || n < 512 || buf[0] != 0x55 || buf[1] != 0xAA) {
+        fprintf(stderr, "x86pc: '%s' is not an option ROM\n", VGA_BIOS_PATH);
+        free(buf);
+        return -1;
+    }
+    char name[32];
+    snprintf(name, sizeof name, "pci%04x,%04x.rom", VGA_PCI_VENDOR, VGA_PCI_DEVICE);
+    int rc = fwcfg_add_file(&m->fwcfg, name, buf, n);
+    free(buf);
+    if (rc < 0) {
+        fprintf(stderr, "x86pc: out of memory\n");
+        return -1;
+    }
+    return 0;
+}
+/* ---- end display ---- */
+
 /* isa-debug-exit: a guest write ends the run with status (value << 1) | 1, as QEMU's does. */
 static void debug_exit_write(void *opaque, uint32_t addr, uint32_t val, unsigned size)
 {
@@ -225,6 +263,125 @@ static int load_bios(Machine *m)
                 NULL);
     return 0;
 }
+
+/* ---- disks (devices/ide.c, devices/block.c, chipset/piix_ide.c) ---- */
+/* The drives: index 0/1 on the primary channel (IRQ 14), 2/3 on the secondary (IRQ 15), behind
+ * the PIIX3 IDE function 00:01.1. An image that cannot be used is the user's mistake: one line
+ * and machine_init fails. */
+static int disks_init(Machine *m)
+{
+    for (int i = 0; i < 4; i++) {
+        m->blk[i].fd = -1;
+    }
+    ide_channel_init(&m->ide[0], &m->bus, &m->clock, &m->snap, 0, 0x1F0, 0x3F6);
+    ide_channel_init(&m->ide[1], &m->bus, &m->clock, &m->snap, 1, 0x170, 0x376);
+    for (int c = 0; c < 2; c++) {
+        irq_connect(&m->ide[c].irq, pic_set_irq, &m->pic, 14 + c);
+        irq_connect(&m->ide[c].irq, ioapic_set_irq, &m->ioapic, 14 + c);
+    }
+    piix_ide_init(&m->piix_ide, &m->pci.bus, &m->bus, &m->snap, &m->ide[0], &m->ide[1]);
+    if (m->cfg.kernel) {
+        piix_ide_bios_setup(&m->piix_ide); /* no firmware to enable the IDE decode */
+    }
+    for (int i = 0; i < 4; i++) {
+        const char *file = m->cfg.drive[i].file;
+        bool cd = m->cfg.drive[i].cdrom;
+        if (!file) {
+            continue;
+        }
+        IdeChannel *ch = &m->ide[i / 2];
+        if (cd && !*file) { /* a CD-ROM drive with no disc */
+            ide_attach_cdrom(ch, i % 2, NULL);
+            continue;
+        }
+        unsigned flags = cd ? BLOCK_CDROM : BLOCK_DISK | (m->cfg.snapshot ? BLOCK_SNAPSHOT : 0);
+        char err[512];
+        if (block_open(&m->blk[i], file, flags, err, sizeof err)) {
+            fprintf(stderr, "x86pc: %s\n", err);
+            return -1;
+        }
+        int r = cd ? ide_attach_cdrom(ch, i % 2, &m->blk[i])
+                   : ide_attach_disk(ch, i % 2, &m->blk[i]);
+        if (r) {
+            fprintf(stderr, "x86pc: cannot attach '%s' as IDE drive %d\n", file, i);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* What SeaBIOS reads about the disks, as QEMU's board gives it: the CMOS hard disk types (0x12,
+ * extended types 0x19/0x1A = 47 with the user-defined parameters at 0x1B-0x23 and 0x24-0x2C),
+ * the BIOS CHS translation of each drive (0x39, two bits per drive: 0 none, 1 LBA), the boot
+ * order (0x3D: first | second << 4, 0x38 bits 7:4: third; 1 floppy, 2 disk, 3 CD, 4 network)
+ * and, with -boot, the same order as device paths in the fw_cfg "bootorder" file. */
+static void disks_firmware_config(Machine *m)
+{
+    RtcState *rtc = &m->rtc;
+    uint8_t types = 0, trans = 0;
+    for (int i = 0; i < 4; i++) {
+        uint16_t c, h, s;
+        if (ide_geometry(&m->ide[i / 2], i % 2, &c, &h, &s)) {
+            continue;
+        }
+        trans |= (uint8_t)((c > 1024 ? 1 : 0) << (2 * i));
+        if (i >= 2) {
+            continue; /* the CMOS describes the primary channel's two disks only */
+        }
+        uint8_t base = i == 0 ? 0x1B : 0x24;
+        types |= i == 0 ? 0xF0 : 0x0F;
+        rtc_set_cmos(rtc, (uint8_t)(0x19 + i), 47);
+        rtc_set_cmos(rtc, base + 0, (uint8_t)c);
+        rtc_set_cmos(rtc, base + 1, (uint8_t)(c >> 8));
+        rtc_set_cmos(rtc, base + 2, (uint8_t)h);
+        rtc_set_cmos(rtc, base + 3, 0xFF); /* write precompensation: none */
+        rtc_set_cmos(rtc, base + 4, 0xFF);
+        rtc_set_cmos(rtc, base + 5, (uint8_t)(0xC0 | (h > 8 ? 0x08 : 0)));
+        rtc_set_cmos(rtc, base + 6, (uint8_t)c); /* landing zone */
+        rtc_set_cmos(rtc, base + 7, (uint8_t)(c >> 8));
+        rtc_set_cmos(rtc, base + 8, (uint8_t)s);
+    }
+    rtc_set_cmos(rtc, 0x12, types);
+    rtc_set_cmos(rtc, 0x39, trans);
+    const char *order = m->cfg.boot ? m->cfg.boot : "cad";
+    uint8_t dev[3] = {0, 0, 0};
+    static const char kBootLetters[] = "acdn"; /* -boot letters, checked by main.c */
+    for (int k = 0; k < 3 && order[k]; k++) {
+        const char *p = strchr(kBootLetters, order[k]);
+        dev[k] = p ? (uint8_t)(p - kBootLetters + 1) : 0;
+    }
+    rtc_set_cmos(rtc, 0x3D, (uint8_t)(dev[0] | dev[1] << 4));
+    rtc_set_cmos(rtc, 0x38, (uint8_t)(dev[2] << 4)); /* bit 0 clear: check floppy signatures */
+    rtc_update_checksum(rtc);
+    if (m->cfg.boot) {
+        char list[512];
+        size_t n = 0;
+        for (const char *p = m->cfg.boot; *p; p++) {
+            for (int i = 0; i < 4; i++) {
+                bool cd = m->cfg.drive[i].cdrom;
+                if (m->cfg.drive[i].file && ((*p == 'c' && !cd) || (*p == 'd' && cd)) &&
+                    n + 48 < sizeof list) {
+                    n += (size_t)snprintf(list + n, sizeof list - n,
+                                          "/pci@i0cf8/ide@1,1/drive@%x/disk@%x\n", i / 2, i % 2);
+                }
+            }
+        }
+        if (n) {
+            list[n - 1] = 0; /* entries are separated by newlines, the file ends with a NUL */
+            fwcfg_add_file(&m->fwcfg, "bootorder", list, n);
+        }
+    }
+}
+
+static void disks_free(Machine *m)
+{
+    for (int i = 0; i < 4; i++) {
+        if (m->cfg.drive[i].file && m->blk[i].fd >= 0 && m->blk[i].size) {
+            block_close(&m->blk[i]); /* flushes */
+        }
+    }
+}
+/* ---- end disks ---- */
 
 int machine_init(Machine *m, const MachineConfig *cfg)
 {
@@ -327,6 +484,13 @@ int machine_init(Machine *m, const MachineConfig *cfg)
     irq_connect(&m->acpi_pm.sci, ioapic_set_irq, &m->ioapic, ACPI_PM_SCI_IRQ);
     /* ---- end ACPI ---- */
 
+    /* ---- display: the VGA at 00:02.0, as on QEMU's pc machine ---- */
+    if (vga_init(&m->vga, &m->bus, &m->pci.bus, &m->clock, &m->snap, 0x10)) {
+        fprintf(stderr, "x86pc: out of memory\n");
+        return -1;
+    }
+    /* ---- end display ---- */
+
     /* devices */
     i8042_init(&m->kbc, &m->bus, request_reset, m, &m->snap);
     irq_connect(&m->kbc.irq1, pic_set_irq, &m->pic, 1);
@@ -344,6 +508,11 @@ int machine_init(Machine *m, const MachineConfig *cfg)
     irq_connect(&m->kbc.irq12, ioapic_set_irq, &m->ioapic, 12);
     irq_connect(&m->com1.irq, ioapic_set_irq, &m->ioapic, 4);
     /* ---- end ISA IRQs into the I/O APIC ---- */
+    /* ---- disks: IDE channels on IRQ 14/15 (8259 and I/O APIC), the PIIX3 IDE function ---- */
+    if (disks_init(m)) {
+        return -1;
+    }
+    /* ---- end disks ---- */
     debugcon_init(&m->debugcon, &m->bus, 0xE9, debugcon_tx, m);
     debugcon_init(&m->fwlog, &m->bus, 0x402, fwlog_tx, m);
     if (cfg->debug_exit) {
@@ -354,6 +523,12 @@ int machine_init(Machine *m, const MachineConfig *cfg)
         return -1;
     }
     setup_firmware_config(m);
+    /* ---- display ---- */
+    if (!cfg->kernel && load_vga_bios(m)) {
+        return -1;
+    }
+    /* ---- end display ---- */
+    disks_firmware_config(m); /* ---- disks ---- */
     /* ---- ACPI: the tables for SeaBIOS (fw_cfg and its linker/loader script) ---- */
     {
         AcpiConfig c;
@@ -381,9 +556,11 @@ void machine_free(Machine *m)
     cpu_free(&m->cpu);
     bus_free(&m->bus);
     fwcfg_free(&m->fwcfg);
+    vga_free(&m->vga); /* ---- display ---- */
     free(m->rom);
     free(m->rom_low);
     linuxboot_free(&m->linuxboot);
+    disks_free(m); /* ---- disks ---- */
     if (m->serial_out && m->serial_out != stdout) {
         fclose(m->serial_out);
     }
@@ -404,7 +581,16 @@ void machine_reset(Machine *m)
     serial_reset(&m->com1);
     fwcfg_reset(&m->fwcfg);
     pci_reset(&m->pci);
+    vga_reset(&m->vga); /* ---- display ---- */
     acpi_pm_reset(&m->acpi_pm); /* ---- ACPI ---- */
+    /* ---- disks ---- */
+    ide_channel_reset(&m->ide[0]);
+    ide_channel_reset(&m->ide[1]);
+    piix_ide_reset(&m->piix_ide);
+    if (m->cfg.kernel) {
+        piix_ide_bios_setup(&m->piix_ide); /* no firmware to enable the IDE decode */
+    }
+    /* ---- end disks ---- */
     lapic_reset(&m->lapic);   /* ---- APIC: with the CPU's IA32_APIC_BASE reset below ---- */
     ioapic_reset(&m->ioapic); /* ---- APIC ---- */
     bus_set_a20(&m->bus, true);
@@ -426,11 +612,28 @@ int machine_serial_input(Machine *m, const uint8_t *buf, int n)
     return took;
 }
 
+/* ---- display: keyboard and mouse input ---- */
+bool machine_key_event(Machine *m, const uint8_t *set2, int n)
+{
+    if (n <= 0 || PS2_QUEUE_SIZE - ps2_queue_count(&m->kbc.kbd.q) < n + 1) {
+        return n <= 0;
+    }
+    i8042_key_event(&m->kbc, set2, n);
+    return true;
+}
+
+void machine_mouse_event(Machine *m, int dx, int dy, int dz, unsigned buttons)
+{
+    i8042_mouse_event(&m->kbc, dx, dy, dz, buttons);
+}
+/* ---- end display ---- */
+
 /* Run the CPU until `budget` instructions have run, firing timers at their deadlines and
  * skipping halted time. Returns false when the machine must stop. */
 static bool run_slice(Machine *m, uint64_t budget)
 {
     uint64_t start = m->cpu.retired;
+    uint64_t vstart = clock_now(&m->clock); /* ---- display: pacing ---- */
     while (!m->quit && m->cpu.retired - start < budget) {
         CpuStop r = cpu_run(&m->cpu, budget - (m->cpu.retired - start));
         clock_run_timers(&m->clock);
@@ -469,6 +672,12 @@ static bool run_slice(Machine *m, uint64_t budget)
                 return true; /* halted with no timer armed: only outside input can wake it */
             }
             clock_run_timers(&m->clock);
+            /* ---- display: with a window, a slice skips at most 10 ms of virtual time, so that
+             * the frontend can keep virtual time from running ahead of wall time ---- */
+            if (m->display_paced && clock_now(&m->clock) - vstart > 10000000u) {
+                return true;
+            }
+            /* ---- end display ---- */
         }
     }
     return !m->quit;
@@ -499,6 +708,7 @@ int machine_run(Machine *m)
         /* an idle machine (halted, no timers) waits for input instead of spinning */
         bool idle = m->cpu.retired == before && m->cpu.s.halted && !m->dbg_stop_pending;
         console_poll(m, idle ? 50 : 0);
+        display_poll(m, idle); /* ---- display: window events, redraw, pacing, pause ---- */
         /* ---- debugger: Ctrl-C and gdb's packets while running; the prompt when stopped ---- */
         if (m->dbg_poll) {
             m->dbg_poll(m->dbg_opaque);

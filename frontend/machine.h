@@ -25,6 +25,7 @@
 #include "devices/i8042.h"
 #include "devices/ide.h" /* ---- disks ---- */
 #include "devices/serial.h"
+#include "devices/vga.h" /* ---- display ---- */
 #include "mmu/bus.h"
 #include "snapshots/vmstate.h"
 
@@ -95,6 +96,11 @@ typedef struct Machine {
     void *dbg_opaque;
     bool dbg_stop_pending;
     /* ---- end debugger ---- */
+    /* ---- display (devices/vga.c, frontend/display.c) ---- */
+    VgaState vga;
+    struct Display *display; /* the window, or headless (display_init); NULL before it */
+    bool display_paced; /* a window is open: run_slice returns after 10 ms of halted time */
+    /* ---- end display ---- */
     bool reset_requested;
     bool quit;
     int exit_status;
@@ -110,5 +116,12 @@ int machine_run(Machine *m);
 /* Feed bytes typed by the user into COM1 (the one place host input enters). Returns how many
  * the UART accepted; the caller keeps the rest for later. */
 int machine_serial_input(Machine *m, const uint8_t *buf, int n);
+/* ---- display: keyboard and mouse input (the one place they enter the machine) ---- */
+/* One key press or release as scan code set 2 bytes. Returns false, taking nothing, while the
+ * keyboard's queue has no room for it (the caller keeps it for the next slice). */
+bool machine_key_event(Machine *m, const uint8_t *set2, int n);
+/* dx right, dy down, dz wheel towards the user, buttons bit 0 left, 1 right, 2 middle. */
+void machine_mouse_event(Machine *m, int dx, int dy, int dz, unsigned buttons);
+/* ---- end display ---- */
 
 #endif

@@ -8,6 +8,9 @@
 #include <unistd.h>
 
 #include "frontend/console.h"
+#include "frontend/display.h" /* ---- display ---- */
+#include "frontend/debugger.h" /* -debug, -gdb (debugger.c, gdbstub.c) */
+#include "frontend/gdbstub.h"
 #include "frontend/machine.h"
 #include "frontend/monitor.h" /* monitor and snapshots (monitor.c, vmsnap.c) */
 #include "frontend/vmsnap.h"
@@ -34,9 +37,20 @@ static void usage(FILE *f)
             "  -kernel BZIMAGE      boot this Linux kernel directly (32-bit boot protocol)\n"
             "  -initrd FILE         initial ramdisk for -kernel\n"
             "  -append CMDLINE      kernel command line for -kernel\n"
+            "Disks:\n"
+            "  -hda/-hdb/-hdc/-hdd FILE  raw disk image as IDE drive 0/1/2/3\n"
+            "                       (primary master/slave, secondary master/slave)\n"
+            "  -cdrom FILE          ISO image in the CD-ROM drive (IDE drive 2)\n"
+            "  -drive file=F[,if=ide][,index=N][,media=disk|cdrom][,format=raw]\n"
+            "  -snapshot            disk writes stay in memory; the image files are untouched\n"
+            "  -boot ORDER          boot order: letters c (disk), d (CD-ROM), a, n;\n"
+            "                       also order=ORDER (default cad)\n"
             "Display and I/O:\n"
             "  -nographic           no window; COM1 on stdio (Ctrl-A h for keys)\n"
-            "  -display none        no window\n"
+            "  -display sdl|none    a window (the default when a display exists) or none;\n"
+            "                       in the window Ctrl-Alt plus G grabs/releases the mouse,\n"
+            "                       P pauses, R resets, Q quits, S saves a snapshot, F a\n"
+            "                       screenshot (PNG), End sends Ctrl-Alt-Del\n"
             "  -serial DEV          COM1 backend: stdio, none, file:PATH\n"
             "  -debugcon DEV        debug console port 0xE9: stdio, file:PATH\n"
             "  -device isa-debug-exit[,iobase=PORT]\n"
@@ -46,6 +60,12 @@ static void usage(FILE *f)
             "  -d CHANNELS          log channels to stderr: all or a list of\n"
             "                       cpu,int,mmu,io,pic,pit,rtc,serial,kbd,pci,fwcfg,...\n"
             "  -max-insns N         stop after N guest instructions (exit status 0)\n"
+            "  -debug               debugger prompt on stdin, stopped before the first\n"
+            "                       instruction ('help' lists the commands; Ctrl-C stops)\n"
+            "  -debug-script FILE   with -debug: run the commands in FILE first\n"
+            "  -gdb tcp:[HOST]:PORT gdb remote stub (HOST defaults to 127.0.0.1); with -S\n"
+            "                       the machine waits for gdb before its first instruction\n"
+            "  -s                   the same as -gdb tcp::1234\n"
             "Monitor and snapshots:\n"
             "  -monitor DEV         the monitor: stdio or none (with -nographic it shares\n"
             "                       stdio with COM1 by default: Ctrl-A c switches)\n"
@@ -131,6 +151,108 @@ static void parse_device(MachineConfig *cfg, const char *s)
     die("unsupported -device '%s'", s);
 }
 
+/* ---- disks ---- */
+static void set_drive(MachineConfig *cfg, int index, const char *file, bool cdrom,
+                      const char *opt)
+{
+    if (cfg->drive[index].file) {
+        fprintf(stderr, "x86pc: IDE drive %d is given twice (%s)\n", index, opt);
+        exit(1);
+    }
+    cfg->drive[index].file = file;
+    cfg->drive[index].cdrom = cdrom;
+}
+
+/* -drive file=F,if=ide,index=N,media=disk|cdrom,format=raw (QEMU's spelling, a subset). */
+static void parse_drive(MachineConfig *cfg, const char *spec)
+{
+    static char store[8][512]; /* the strings live as long as the configuration */
+    static int nstore;
+    const char *file = NULL;
+    int index = -1;
+    bool cdrom = false;
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", spec);
+    for (char *save = NULL, *kv = strtok_r(buf, ",", &save); kv;
+         kv = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(kv, '=');
+        if (!eq) {
+            die("invalid -drive option '%s' (key=value expected)", kv);
+        }
+        *eq = 0;
+        const char *val = eq + 1;
+        if (!strcmp(kv, "file")) {
+            if (nstore >= 8) {
+                die("%s", "too many -drive options");
+            }
+            snprintf(store[nstore], sizeof store[nstore], "%s", val);
+            file = store[nstore++];
+        } else if (!strcmp(kv, "if")) {
+            if (strcmp(val, "ide") != 0) {
+                die("unsupported -drive interface '%s' (only if=ide)", val);
+            }
+        } else if (!strcmp(kv, "index")) {
+            char *end;
+            long n = strtol(val, &end, 0);
+            if (*end || n < 0 || n > 3) {
+                die("invalid -drive index '%s' (0 to 3)", val);
+            }
+            index = (int)n;
+        } else if (!strcmp(kv, "media")) {
+            if (!strcmp(val, "cdrom")) {
+                cdrom = true;
+            } else if (strcmp(val, "disk") != 0) {
+                die("invalid -drive media '%s' (disk or cdrom)", val);
+            }
+        } else if (!strcmp(kv, "format")) {
+            if (strcmp(val, "raw") != 0) {
+                die("unsupported -drive format '%s' (only raw)", val);
+            }
+        } else {
+            die("unknown -drive option '%s'", kv);
+        }
+    }
+    if (!file) {
+        if (!cdrom) {
+            die("-drive '%s' has no file=", spec);
+        }
+        file = ""; /* a CD-ROM drive with no disc */
+    }
+    if (index < 0) {
+        for (index = 0; index < 4 && cfg->drive[index].file; index++) {
+        }
+        if (index == 4) {
+            die("no free IDE drive index for -drive '%s'", spec);
+        }
+    }
+    set_drive(cfg, index, file, cdrom, "-drive");
+}
+
+static const char *parse_boot(const char *v)
+{
+    const char *order = v;
+    const char *p = strstr(v, "order=");
+    if (p) {
+        order = p + 6;
+    } else if (strchr(v, '=')) {
+        die("unsupported -boot '%s' (ORDER or order=ORDER)", v);
+    }
+    static char buf[8];
+    size_t n = strcspn(order, ",");
+    if (n == 0 || n >= sizeof buf) {
+        die("invalid -boot order '%s'", v);
+    }
+    memcpy(buf, order, n);
+    buf[n] = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!strchr("acdn", buf[i])) {
+            die("invalid -boot order '%s' (letters a, c, d, n)", v);
+        }
+    }
+    return buf;
+}
+/* ---- end disks ---- */
+
 int main(int argc, char **argv)
 {
     MachineConfig cfg = {
@@ -149,6 +271,11 @@ int main(int argc, char **argv)
     const char *loadvm = NULL;
     bool start_stopped = false;
     /* ---- end monitor and snapshots ---- */
+    /* ---- debugger and gdb stub ---- */
+    bool debug = false;
+    const char *debug_script = NULL;
+    const char *gdb_spec = NULL;
+    /* ---- end debugger and gdb stub ---- */
     for (int k = 1; k < argc; k++) {
         const char *a = argv[k];
         if (a[0] == '-' && a[1] == '-') {
@@ -237,6 +364,25 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "-max-insns")) {
             NEED_ARG();
             cfg.max_insns = strtoull(v, NULL, 0);
+        /* ---- disks ---- */
+        } else if (!strcmp(a, "-hda") || !strcmp(a, "-hdb") || !strcmp(a, "-hdc") ||
+                   !strcmp(a, "-hdd")) {
+            NEED_ARG();
+            set_drive(&cfg, a[3] - 'a', v, false, argv[k - 1]);
+        } else if (!strcmp(a, "-cdrom")) {
+            NEED_ARG();
+            set_drive(&cfg, 2, v, true, "-cdrom");
+        } else if (!strcmp(a, "-drive")) {
+            NEED_ARG();
+            parse_drive(&cfg, v);
+        } else if (!strcmp(a, "-snapshot")) {
+            cfg.snapshot = true;
+        } else if (!strcmp(a, "-boot")) {
+            NEED_ARG();
+            cfg.boot = parse_boot(v);
+        } else if (a[0] != '-') {
+            set_drive(&cfg, 0, a, false, a); /* x86pc [options] disk-image */
+        /* ---- end disks ---- */
         /* ---- monitor and snapshots ---- */
         } else if (!strcmp(a, "-monitor")) {
             NEED_ARG();
@@ -250,12 +396,24 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "-S")) {
             start_stopped = true;
         /* ---- end monitor and snapshots ---- */
+        /* ---- debugger and gdb stub ---- */
+        } else if (!strcmp(a, "-debug")) {
+            debug = true;
+        } else if (!strcmp(a, "-debug-script")) {
+            NEED_ARG();
+            debug_script = v;
+            debug = true;
+        } else if (!strcmp(a, "-gdb")) {
+            NEED_ARG();
+            gdb_spec = v;
+        } else if (!strcmp(a, "-s")) {
+            gdb_spec = "tcp::1234";
+        /* ---- end debugger and gdb stub ---- */
         } else {
             die("unknown option '%s' (see x86pc -h)", argv[k]);
         }
 #undef NEED_ARG
     }
-    (void)display_none;
     if (!cfg.kernel && cfg.initrd) {
         die("%s", "-initrd needs -kernel");
     }
@@ -266,10 +424,24 @@ int main(int argc, char **argv)
         cfg.serial = "stdio";
     }
 
+    /* ---- debugger and gdb stub ---- */
+    if (debug && gdb_spec) {
+        die("%s", "-debug and -gdb exclude each other (use one debugger at a time)");
+    }
+    if (debug && monitor && !strcmp(monitor, "stdio")) {
+        die("%s", "-debug takes stdin for its prompt: it excludes -monitor stdio");
+    }
+    /* ---- end debugger and gdb stub ---- */
     static Machine m;
     if (machine_init(&m, &cfg)) {
         return 1;
     }
+    /* ---- display: a window unless -nographic or -display none (or no display exists) ---- */
+    if (display_init(&m, !cfg.nographic && !display_none)) {
+        machine_free(&m);
+        return 1;
+    }
+    /* ---- end display ---- */
     bool stdio_serial = !strcmp(cfg.serial, "stdio");
     /* ---- monitor and snapshots ---- */
     if (loadvm) {
@@ -281,16 +453,24 @@ int main(int argc, char **argv)
         }
     }
     bool mon_explicit = monitor && !strcmp(monitor, "stdio");
-    bool mon_on = mon_explicit || (!monitor && cfg.nographic && stdio_serial);
-    if (start_stopped && !mon_on) {
+    bool mon_on = mon_explicit || (!monitor && cfg.nographic && stdio_serial && !debug);
+    if (start_stopped && !mon_on && !gdb_spec) {
         fprintf(stderr, "x86pc: -S needs a monitor to continue from (-monitor stdio)\n");
         machine_free(&m);
         return 1;
     }
-    console_init(stdio_serial || mon_on);
-    monitor_init(&m, mon_on, stdio_serial, mon_explicit, start_stopped);
+    console_init((stdio_serial && !debug) || mon_on); /* -debug: stdin is the prompt's */
+    monitor_init(&m, mon_on, stdio_serial, mon_explicit, start_stopped && !gdb_spec);
     console_poll(&m, 0); /* with -S, the monitor holds the machine here until 'cont' */
     /* ---- end monitor and snapshots ---- */
+    /* ---- debugger and gdb stub ---- */
+    if ((debug && debugger_init(&m, debug_script)) ||
+        (gdb_spec && gdbstub_init(&m, gdb_spec, start_stopped))) {
+        console_restore();
+        machine_free(&m);
+        return 1;
+    }
+    /* ---- end debugger and gdb stub ---- */
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int status = machine_run(&m);
@@ -302,6 +482,9 @@ int main(int argc, char **argv)
                 (unsigned long long)m.cpu.retired, (unsigned long long)m.clock.ticks, secs,
                 secs > 0 ? (double)m.cpu.retired / secs / 1e6 : 0.0);
     }
+    debugger_free(&m); /* ---- debugger and gdb stub ---- */
+    gdbstub_free(&m);
+    display_free(&m); /* ---- display ---- */
     machine_free(&m);
     return status;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "frontend/display.h" /* ---- display: screendump ---- */
 #include "frontend/machine.h"
 #include "frontend/vmsnap.h"
 
@@ -143,6 +144,7 @@ static void help(FILE *out)
           "info status            running or paused\n"
           "savevm FILE            save the whole machine to FILE\n"
           "loadvm FILE            restore the machine from FILE (saved by savevm)\n"
+          "screendump FILE        save the screen as a PNG picture\n" /* ---- display ---- */
           "stop                   pause the guest\n"
           "cont|c                 resume the guest\n"
           "system_reset           reset the machine\n"
@@ -211,6 +213,17 @@ int monitor_command(Machine *m, const char *line, FILE *out)
             fprintf(out, "%s: %s\n", cmd, err);
             return -1;
         }
+    /* ---- display (frontend/display.c) ---- */
+    } else if (!strcmp(cmd, "screendump")) {
+        if (!arg[0]) {
+            fprintf(out, "screendump: missing file name\n");
+            return -1;
+        }
+        if (display_screendump(m, arg, err, sizeof err)) {
+            fprintf(out, "screendump: %s\n", err);
+            return -1;
+        }
+    /* ---- end display ---- */
     } else if (!strcmp(cmd, "stop")) {
         g_mon.stopped = true;
     } else if (!strcmp(cmd, "cont") || !strcmp(cmd, "c")) {

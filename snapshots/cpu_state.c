@@ -102,6 +102,8 @@ static int cpu_post_load(void *opaque)
         return -1;
     }
     cpu->intr_line = cpu->intr_line != 0;
+    /* re-arming the timers asked the (not running) loop to look again: nothing to look at */
+    cpu->pending &= ~PEND_RECHECK;
     /* derived state: the mode, and every cache of guest memory and mappings */
     cpu_update_mode(cpu);
     mmu_flush_all(&cpu->mmu);

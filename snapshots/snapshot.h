@@ -6,9 +6,11 @@
  *
  *   header   "X86PCSNP", u32 format version, u32 config length, config bytes ("key=value\n"
  *            lines), u32 section count, u32 CRC32 of everything before it
- *   section  u8 name length, name, u32 version, u32 payload length, payload (the descriptor's
- *            fields in order, fixed widths; a Timer is u8 armed, u64 deadline in ticks, u32 its
- *            position in the clock's list of armed timers), u32 CRC32 of the record
+ *   section  u8 name length, name, u32 version, u32 payload length, u8 encoding (0 raw,
+ *            1 zlib for payloads of SNAP_SECTION_ZLIB_MIN bytes or more, such as video memory),
+ *            u32 stored length, the stored payload, u32 CRC32 of the record. The payload is the
+ *            descriptor's fields in order at fixed widths; a Timer is u8 armed, u64 deadline in
+ *            ticks, u32 its position in the clock's list of armed timers
  *            -- one per registered section, in registration order
  *   RAM      u64 size, u32 chunk size, u32 chunk count, then per chunk u32 length and a zlib
  *            stream (level SNAP_ZLIB_LEVEL) that inflates to exactly one chunk, u32 CRC32 of the
@@ -24,6 +26,10 @@
  * sections were kept in memory first) and the load fails. RAM is restored last, so post_load hooks
  * must rebuild their state from their own fields, not from guest memory. The caller flushes
  * whatever caches guest RAM (decoded instructions, TLBs) after a successful load.
+ *
+ * For save, load, save to give the same bytes, a post_load must not change the fields it saves:
+ * state a device keeps lazily (brought up to date only when observed) is brought up to date in
+ * pre_save instead. With -d snap, a load names any section whose post_load changed its fields.
  *
  * Memory: saving deflates RAM one chunk at a time; loading reads the (compressed) file into memory
  * and inflates twice (once to check, once into RAM), never holding a second copy of RAM.
@@ -41,6 +47,7 @@
 #define SNAP_FORMAT_VERSION 1u
 #define SNAP_RAM_CHUNK (1u << 20)
 #define SNAP_ZLIB_LEVEL 1 /* fixed: the same RAM always deflates to the same bytes */
+#define SNAP_SECTION_ZLIB_MIN 4096
 
 typedef struct SnapTarget {
     SnapRegistry *reg;

@@ -76,7 +76,10 @@ expect_error "-append without -kernel" "-append needs -kernel" -append "x"
 expect_error "missing kernel file" "cannot open kernel" -kernel /nonexistent/bzImage
 expect_error "missing initrd file" "cannot open initrd" -kernel "$KERNEL" -initrd /nonexistent
 expect_error "not a bzImage" "not a Linux bzImage" -kernel "$INITRD"
-expect_error "initrd too big for RAM" "do not fit" -kernel "$KERNEL" -initrd "$X86PC" -m 2
+head -c 3000000 /dev/zero >"$OUT/big.initrd"
+expect_error "initrd too big for RAM" "do not fit" -kernel "$KERNEL" -initrd "$OUT/big.initrd" -m 4
+expect_error "initrd larger than RAM" "larger than the guest RAM" -kernel "$KERNEL" \
+    -initrd "$OUT/big.initrd" -m 2
 
 echo "linuxboot: $pass passed, $fail failed"
 [ $fail -eq 0 ]

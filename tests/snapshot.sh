@@ -70,8 +70,8 @@ status=$?
 check "uninterrupted run passes (status $status)" \
     test $status -eq 33 -a "$(tail -1 "$dir/full.txt")" = PASS
 
-run_monitored "$dir/part1.txt" "^line 4 " 30 $'stop\ninfo registers\nsavevm '"$dir/a.x86s"$'\nquit' \
-    "${GUEST[@]}" -debugcon "file:$dir/part1.txt"
+cmds=$'stop\ninfo registers\nsavevm '"$dir/a.x86s"$'\nquit'
+run_monitored "$dir/part1.txt" "^line 4 " 30 "$cmds" "${GUEST[@]}" -debugcon "file:$dir/part1.txt"
 check "savevm half way, then quit (status $status)" test $status -eq 0 -a -s "$dir/a.x86s"
 check "the save was taken half way" test "$(grep -c '^line' "$dir/part1.txt")" -lt 40
 check "info registers prints EIP and CR0" grep -q "^EIP=.*CR0=\|^CR0=" "$dir/monitor.out"
@@ -159,6 +159,15 @@ if [ -f roms/bios.bin ]; then
     run_monitored "$dir/sea1.txt" "No bootable device" 30 $'stop\nsavevm '"$dir/sea.x86s"$'\nquit' \
         -nographic -m 64 -serial "file:$dir/sea1.txt"
     check "SeaBIOS: savevm after 'No bootable device.' (status $status)" test -s "$dir/sea.x86s"
+    printf 'savevm %s\nloadvm %s\nsavevm %s\nquit\n' "$dir/sea2.x86s" "$dir/sea.x86s" \
+        "$dir/sea3.x86s" | timeout 60 "$X86PC" -nographic -m 64 -serial none -S -monitor stdio \
+        -loadvm "$dir/sea.x86s" -d snap >/dev/null 2>"$dir/sea.log"
+    if cmp -s "$dir/sea.x86s" "$dir/sea2.x86s" && cmp -s "$dir/sea.x86s" "$dir/sea3.x86s"; then
+        ok "SeaBIOS: save, load, save gives byte-identical files"
+    else
+        not_ok "SeaBIOS: save, load, save gives byte-identical files"
+        grep "post_load changed" "$dir/sea.log" | sort -u | sed 's/^/    /'
+    fi
     timeout 30 "$X86PC" -nographic -m 64 -serial "file:$dir/sea2.txt" -loadvm "$dir/sea.x86s" \
         </dev/null >/dev/null 2>&1 &
     pid=$!

@@ -37,8 +37,8 @@ typedef struct ImgSpec {
 } ImgSpec;
 
 /* mov eax, [esi+0x202]; mov ebx, [esi+0x228]; mov ecx, cs; hlt */
-static const uint8_t kCode[] = {0x8B, 0x86, 0x02, 0x02, 0x00, 0x00, 0x8B, 0x9E, 0x28, 0x02,
-                                0x00, 0x00, 0x8C, 0xC9, 0xF4, 0x90};
+static const uint8_t kCode[] = {0x8B, 0x86, 0x02, 0x02, 0x00, 0x00, 0x8B, 0x9E,
+                                0x28, 0x02, 0x00, 0x00, 0x8C, 0xC9, 0xF4, 0x90};
 
 static void put16(uint8_t *p, uint16_t v)
 {
@@ -54,8 +54,7 @@ static void put32(uint8_t *p, uint32_t v)
 
 static uint32_t get32(const uint8_t *p)
 {
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
 static uint64_t get64(const uint8_t *p)
@@ -92,7 +91,7 @@ static Img build_image(const ImgSpec *s)
     put16(k + HDR_VID_MODE, 0xFFFF);
     put16(k + HDR_BOOT_FLAG, 0xAA55);
     k[HDR_JUMP] = 0xEB;
-    k[HDR_JUMP + 1] = 0x66;           /* header ends at 0x268 */
+    k[HDR_JUMP + 1] = 0x66; /* header ends at 0x268 */
     memcpy(k + HDR_MAGIC, "HdrS", 4);
     put16(k + HDR_VERSION, s->version);
     k[HDR_LOADFLAGS] = s->loadflags;
@@ -104,7 +103,7 @@ static Img build_image(const ImgSpec *s)
     put32(k + HDR_PREF_ADDRESS, (uint32_t)s->pref_address);
     put32(k + HDR_PREF_ADDRESS + 4, (uint32_t)(s->pref_address >> 32));
     put32(k + HDR_INIT_SIZE, s->init_size);
-    k[0x270] = 0xAB;                  /* past the header's end: must not reach the zero page */
+    k[0x270] = 0xAB; /* past the header's end: must not reach the zero page */
     for (size_t n = 0; n < pm; n++) {
         k[setup + n] = (uint8_t)(n * 13 + 7);
     }
@@ -397,6 +396,14 @@ TEST(linuxboot, relocatable_kernel_at_pref_address)
     EXPECT_EQ(f->lb.entry, 0x100000);
     fx_free(f);
 
+    /* a pref_address near the top of the 64-bit space must not wrap into "fits" */
+    f = fx_new(64 * MB);
+    s.pref_address = 0xFFFFFFFFFF800000ull;
+    EXPECT_EQ(load(f, &s, NULL, err), 0);
+    EXPECT_EQ(f->lb.kernel_addr, 0x100000);
+    fx_free(f);
+    s.pref_address = 0x1000000;
+
     /* not relocatable: 1 MB whatever pref_address says */
     f = fx_new(64 * MB);
     s.relocatable = 0;
@@ -537,8 +544,7 @@ TEST(linuxboot, refused_images)
     Fx *f = fx_new(16 * MB);
     uint8_t junk[4096] = {0};
     char err[256] = "";
-    EXPECT_EQ(linuxboot_load_mem(&f->lb, junk, sizeof junk, NULL, 0, NULL, 16 * MB, err, 256),
-              -1);
+    EXPECT_EQ(linuxboot_load_mem(&f->lb, junk, sizeof junk, NULL, 0, NULL, 16 * MB, err, 256), -1);
     EXPECT_TRUE(strstr(err, "HdrS") != NULL);
     EXPECT_EQ(linuxboot_load_mem(&f->lb, junk, 100, NULL, 0, NULL, 16 * MB, err, 256), -1);
     fx_free(f);
@@ -565,11 +571,11 @@ TEST(linuxboot, load_from_files)
     EXPECT_TRUE(memcmp(f->bus.ram + f->lb.initrd_addr, "initrd!", 7) == 0);
     linuxboot_free(&f->lb);
 
-    EXPECT_EQ(linuxboot_load(&f->lb, "/nonexistent/bzImage", NULL, NULL, 16 * MB, err,
-                             sizeof err), -1);
+    EXPECT_EQ(linuxboot_load(&f->lb, "/nonexistent/bzImage", NULL, NULL, 16 * MB, err, sizeof err),
+              -1);
     EXPECT_TRUE(strstr(err, "cannot open kernel '/nonexistent/bzImage'") != NULL);
-    EXPECT_EQ(linuxboot_load(&f->lb, kpath, "/nonexistent/initrd", NULL, 16 * MB, err,
-                             sizeof err), -1);
+    EXPECT_EQ(linuxboot_load(&f->lb, kpath, "/nonexistent/initrd", NULL, 16 * MB, err, sizeof err),
+              -1);
     EXPECT_TRUE(strstr(err, "cannot open initrd") != NULL);
     /* the initrd file is not a kernel: the message names it */
     EXPECT_EQ(linuxboot_load(&f->lb, ipath, NULL, NULL, 16 * MB, err, sizeof err), -1);

@@ -170,7 +170,7 @@ TEST(pci, pirq_routing)
     TestDev t;
     pci_device_init(&t.dev, "test", &t);
     t.dev.config[PCI_INTERRUPT_PIN] = 1;                  /* INTA */
-    pci_register_device(&f.pc.bus, &t.dev, 3 << 3, NULL); /* slot 3: INTA -> PIRQD */
+    pci_register_device(&f.pc.bus, &t.dev, 3 << 3, NULL); /* slot 3: INTA -> PIRQC */
     pci_set_irq(&t.dev, 1);
     EXPECT_EQ(irq11.level, 0); /* routing disabled at reset */
     /* SeaBIOS's routes: PIRQA-D = 10, 10, 11, 11 */
@@ -180,9 +180,9 @@ TEST(pci, pirq_routing)
     pci_set_irq(&t.dev, 0);
     EXPECT_EQ(irq11.level, 0);
     pci_set_irq(&t.dev, 1);
-    cfg_write(&f, 0x08, 0x63, 0x8B, 1); /* disable PIRQD */
+    cfg_write(&f, 0x08, 0x62, 0x8B, 1); /* disable PIRQC */
     EXPECT_EQ(irq11.level, 0);
-    cfg_write(&f, 0x08, 0x63, 0x0A, 1);
+    cfg_write(&f, 0x08, 0x62, 0x0A, 1);
     EXPECT_EQ(irq10.level, 1);
     pci_fx_free(&f);
 }

@@ -365,8 +365,8 @@ TEST(snapshot, mismatches_refused_with_a_clear_message)
     /* a bool holding 2, with the section's CRC made valid: refused by value */
     memcpy(b, buf, len);
     size_t sec = header_crc_at(b) + 4; /* "clock", then "fake-a" */
-    sec += 1 + b[sec] + 8 + rd32(b + sec + 1 + b[sec] + 4) + 4;
-    size_t payload = sec + 1 + b[sec] + 8;
+    sec += 1 + b[sec] + 13 + rd32(b + sec + 1 + b[sec] + 9) + 4;
+    size_t payload = sec + 1 + b[sec] + 13; /* raw: stored as it is */
     size_t flag_at = payload + 1 + 2 + 4 + 8 + 4 + 8;
     b[flag_at] = 2;
     size_t plen = rd32(b + payload - 4);
@@ -399,6 +399,56 @@ TEST(snapshot, refused_post_load_rolls_back)
     free(buf);
     fake_free(&src);
     fake_free(&dst);
+}
+
+/* A large section (video memory, say) is stored deflated: it round-trips, re-saves identically,
+ * and any damage to it is refused. */
+typedef struct Big {
+    uint8_t mem[100000];
+    uint32_t tail;
+} Big;
+static const VmsField kBigFields[] = {
+    VMS_ARRAY(Big, mem, VMS_U8, 100000),
+    VMS_U32F(Big, tail),
+    VMS_FIELDS_END,
+};
+static const VmsDesc kBigDesc = {"big", 1, kBigFields, NULL, NULL};
+
+TEST(snapshot, large_section_deflated)
+{
+    static Big a, b, before;
+    for (size_t k = 0; k < sizeof a.mem; k++) {
+        a.mem[k] = (uint8_t)(k % 251 == 0 ? k / 251 : 0);
+    }
+    a.tail = 0xC0FFEE;
+    memset(&b, 0x77, sizeof b);
+    before = b;
+    SnapRegistry ra = {0}, rb = {0};
+    snap_register(&ra, &kBigDesc, &a, 0);
+    snap_register(&rb, &kBigDesc, &b, 0);
+    uint8_t ram[64] = {0};
+    SnapTarget ta = {&ra, ram, sizeof ram, "", 0}, tb = {&rb, ram, sizeof ram, "", 0};
+    uint8_t *buf, *buf2;
+    size_t len, len2;
+    char err[256] = "";
+    EXPECT_EQ(snapshot_save_mem(&ta, &buf, &len, err, sizeof err), 0);
+    EXPECT_TRUE(len < sizeof a.mem / 4); /* it was compressed */
+    int accepted = 0;
+    uint8_t *bad = malloc(len);
+    for (size_t off = 0; off < len; off++) {
+        memcpy(bad, buf, len);
+        bad[off] ^= 0x80;
+        accepted += snapshot_load_mem(&tb, bad, len, err, sizeof err) == 0;
+    }
+    EXPECT_EQ(accepted, 0);
+    EXPECT_TRUE(memcmp(&b, &before, sizeof b) == 0);
+    EXPECT_EQ(snapshot_load_mem(&tb, buf, len, err, sizeof err), 0);
+    EXPECT_TRUE(memcmp(&a, &b, sizeof a) == 0);
+    EXPECT_EQ(snapshot_save_mem(&tb, &buf2, &len2, err, sizeof err), 0);
+    EXPECT_TRUE(len2 == len && memcmp(buf, buf2, len) == 0);
+    free(bad);
+    free(buf);
+    free(buf2);
 }
 
 /* ---- the CPU's descriptor ---- */
