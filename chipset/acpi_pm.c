@@ -39,6 +39,7 @@
 
 static void pm_timer_cb(void *opaque);
 static int pm_post_load(void *opaque);
+static int pm_pre_save(void *opaque);
 
 static const VmsField kAcpiPmFields[] = {
     VMS_U16F(AcpiPmState, pm1_sts),
@@ -53,7 +54,7 @@ static const VmsField kAcpiPmFields[] = {
     VMS_TIMERF(AcpiPmState, tmr_timer),
     VMS_FIELDS_END,
 };
-static const VmsDesc kAcpiPmDesc = {"acpi-pm", 1, kAcpiPmFields, NULL, pm_post_load};
+static const VmsDesc kAcpiPmDesc = {"acpi-pm", 1, kAcpiPmFields, pm_pre_save, pm_post_load};
 
 /* ---- the PM timer ---- */
 
@@ -308,6 +309,14 @@ static void pm_config_write(PciDevice *d, uint32_t addr, uint32_t val, unsigned 
 static void pm_pci_post_load(PciDevice *d)
 {
     pm_update_mapping(d->opaque);
+}
+
+/* TMR_STS is brought up to date lazily; do it before saving so that save, load, save gives
+ * the same bytes. */
+static int pm_pre_save(void *opaque)
+{
+    pm_update_tmr_sts(opaque);
+    return 0;
 }
 
 static int pm_post_load(void *opaque)

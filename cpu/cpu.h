@@ -181,6 +181,9 @@ struct Cpu {
     uint8_t intr_line;   /* level of the INTR input */
     uint8_t shutdown;    /* triple fault happened: cpu_run returns CPU_STOP_SHUTDOWN */
     uint32_t insn_eip;   /* EIP of the instruction executing */
+    uint64_t run_stop;   /* clock tick at which the current block must stop: a REP string
+                          * instruction may run further iterations in one call while the
+                          * clock is below it and nothing is pending */
 
     /* the interrupt controller: returns the vector of the highest pending interrupt (INTA) */
     int (*intr_ack)(void *opaque);
@@ -203,6 +206,8 @@ struct Cpu {
 
     /* statistics */
     uint64_t retired;
+    uint64_t blocks_built; /* decoded blocks (re)built: cache misses */
+    uint64_t blocks_run;   /* blocks entered */
     uint64_t halted_ticks;
 
     /* protected-mode events (cpu/interrupt.c) */
@@ -218,6 +223,14 @@ void cpu_reset(Cpu *cpu);                    /* power-on / RESET state (SDM 9.1.
 CpuStop cpu_run(Cpu *cpu, uint64_t max_insns); /* until a deadline, a stop, or max_insns */
 void cpu_set_intr(Cpu *cpu, int level);      /* the INTR pin */
 void cpu_nmi(Cpu *cpu);
+/* Is anything pending that the run loop must look at now? A high INTR line does not count
+ * while EFLAGS.IF is clear (kernels run long stretches with interrupts off while one waits);
+ * the instructions that set IF end their block, so the loop looks again right after them. */
+static inline bool cpu_events_pending(const Cpu *cpu)
+{
+    uint32_t p = cpu->pending;
+    return p && (p != PEND_INTR || (cpu->s.eflags & F_IF));
+}
 static inline void cpu_request_exit(Cpu *cpu)
 {
     cpu->pending |= PEND_EXIT;

@@ -342,6 +342,7 @@ static DecodedBlock *build_block(Cpu *cpu, uint32_t pa, uint32_t d, const Insn *
         cpu->bus->code[pp] = 1;
         mmu_protect_code_page(&cpu->mmu, pp << 12);
     }
+    cpu->blocks_built++;
     b->key = pa | d;
     b->gen = cpu->page_gen[pp];
     b->n = 0;
@@ -370,7 +371,7 @@ CpuStop cpu_run(Cpu *cpu, uint64_t max_steps)
     Clock *clk = cpu->clock;
     uint64_t steps = 0;
     while (steps < max_steps) {
-        if (cpu->pending || s->halted || cpu->shutdown) {
+        if (cpu_events_pending(cpu) || s->halted || cpu->shutdown) {
             int r = handle_events(cpu);
             if (r >= 0) {
                 return (CpuStop)r;
@@ -440,11 +441,14 @@ CpuStop cpu_run(Cpu *cpu, uint64_t max_steps)
             stop = clk->next_deadline;
         }
         uint64_t start_ticks = clk->ticks;
+        cpu->blocks_run++;
         bool careful = (s->eflags & F_TF) || (g_log_mask & (1u << LOG_EXEC)) || cpu->dbg.active ||
                        s->eip + bytes - 1 > s->seg[SEG_CS].limit || s->eip + bytes < s->eip;
         if (careful) {
             n = 1;
+            stop = clk->ticks + 1;
         }
+        cpu->run_stop = stop;
         for (uint32_t k = 0; k < n; k++, di++) {
             const Insn *insn = &di->insn;
             uint32_t eip = s->eip;
@@ -493,7 +497,7 @@ CpuStop cpu_run(Cpu *cpu, uint64_t max_steps)
                 s->inhibit_irq--;
                 break;
             }
-            if (s->eip != eip + insn->len || cpu->pending || clk->ticks >= stop) {
+            if (s->eip != eip + insn->len || cpu_events_pending(cpu) || clk->ticks >= stop) {
                 break;
             }
         }

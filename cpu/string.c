@@ -15,11 +15,13 @@
 
 enum { ST_MOVS, ST_CMPS, ST_STOS, ST_LODS, ST_SCAS, ST_INS, ST_OUTS };
 
-static int string_op(Cpu *cpu, const Insn *i, int kind, unsigned size)
+/* One iteration. *more says whether a REP prefix wants another. */
+static int string_iter(Cpu *cpu, const Insn *i, int kind, unsigned size, bool *more_out)
 {
     CpuState *s = &cpu->s;
     uint32_t am = addr_mask(i);
     bool rep = (i->flags & (INSN_REP | INSN_REPNE)) != 0;
+    *more_out = false;
     if (rep && (s->regs[R_ECX] & am) == 0) {
         return 0;
     }
@@ -95,11 +97,31 @@ static int string_op(Cpu *cpu, const Insn *i, int kind, unsigned size)
             bool zf = cpu_zf(cpu);
             more = (i->flags & INSN_REPNE) ? !zf : zf;
         }
-        if (more) {
-            s->eip = cpu->insn_eip;
-        }
+        *more_out = more;
     }
     return 0;
+}
+
+/* A REP-prefixed instruction keeps iterating here while the run loop's current block could have
+ * run on anyway (no pending event, the clock below cpu->run_stop): each further iteration counts
+ * one tick and one retired instruction, exactly as if the loop had re-executed it, so interrupts
+ * and timers still land between the same iterations. I/O string forms go one at a time. */
+static int string_op(Cpu *cpu, const Insn *i, int kind, unsigned size)
+{
+    Clock *clk = cpu->clock;
+    for (;;) {
+        bool more;
+        int r = string_iter(cpu, i, kind, size, &more);
+        if (r || !more) {
+            return r;
+        }
+        if (kind == ST_INS || kind == ST_OUTS || cpu_events_pending(cpu) || clk->ticks + 1 >= cpu->run_stop) {
+            cpu->s.eip = cpu->insn_eip; /* the loop executes it again */
+            return 0;
+        }
+        cpu->retired++;
+        clk->ticks++;
+    }
 }
 
 #define STRING_FORMS(NAME, KIND)                                                                   \

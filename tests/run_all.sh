@@ -35,6 +35,9 @@ suite "cpu tests (80286 captures)" o/opt/tests/cpu_tests ../shared/cpu-tests/802
 suite "host-differential" o/opt/tests/diff_tests
 suite "guest programs" bash tests/run_guest.sh
 suite "seabios boot" bash tests/seabios_boot.sh
+suite "direct linux boot (fake kernel)" bash tests/linuxboot.sh
+suite "acpi power-off" bash tests/acpi_poweroff.sh
+suite "snapshots" bash tests/snapshot.sh
 suite "build (san)" build san o/san/unit_tests o/san/tests/cpu_tests o/san/tests/diff_tests
 suite "unit (san)" o/san/unit_tests
 suite "cpu tests (san)" o/san/tests/cpu_tests ../shared/cpu-tests/80286-real
