@@ -449,7 +449,6 @@ int op_HLT(Cpu *cpu, const Insn *i)
     if (cpu->s.cpl != 0) {
         return cpu_gp(cpu, 0); /* CPL 3 in V86 mode too */
     }
-    cpu->s.halted = 1;
-    cpu_request_exit(cpu);
+    cpu->s.halted = 1; /* the run loop stops at the next boundary (handle_events) */
     return 0;
 }

@@ -933,12 +933,11 @@ static void on_poll(void *opaque)
         }
         return;
     }
-    size_t before = g->in_len;
     if (!fill_input(g, 0)) {
         close_client(g);
         return;
     }
-    if (g->in_len != before || g->in_pos < g->in_len) {
+    if (g->in_pos < g->in_len) {
         /* ^C is the usual reason; a packet sent while running stops the machine as well */
         bool ctrl_c = memchr(g->in + g->in_pos, 0x03, g->in_len - g->in_pos) != NULL;
         if (ctrl_c) {

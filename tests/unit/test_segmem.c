@@ -737,10 +737,15 @@ TEST(sysregs, cpuid)
     memcpy(vendor + 8, &r[R_ECX], 4);
     EXPECT_TRUE(strcmp(vendor, "GenuineIntel") == 0);
     r[R_EAX] = 1;
+    cpu->s.apic_base_msr_lo = 0; /* APIC globally disabled: CPUID hides it (SDM) */
     op_CPUID(cpu, &i);
     EXPECT_EQ(r[R_EAX], 0x619);
     EXPECT_EQ(r[R_EDX], 0x0000B93Fu); /* FPU VME DE PSE TSC MSR CX8 SEP MTRR PGE CMOV */
     EXPECT_EQ(r[R_EDX] & ((1u << 9) | (1u << 6) | (1u << 23)), 0); /* no APIC, PAE, MMX */
+    r[R_EAX] = 1;
+    cpu->s.apic_base_msr_lo = 0xFEE00900u; /* enabled, as after RESET */
+    op_CPUID(cpu, &i);
+    EXPECT_EQ(r[R_EDX], 0x0000BB3Fu); /* ... and APIC */
     r[R_EAX] = 2;
     op_CPUID(cpu, &i);
     EXPECT_EQ(r[R_EAX], 0x03020101u);
@@ -752,7 +757,7 @@ TEST(sysregs, cpuid)
     r[R_EAX] = 1;
     op_CPUID(cpu, &i);
     EXPECT_EQ(r[R_EAX] & 0xFF0, 0x650);
-    EXPECT_EQ(r[R_EDX], 0x0000B93Fu | (1u << 23) | (1u << 24));
+    EXPECT_EQ(r[R_EDX], 0x0000BB3Fu | (1u << 23) | (1u << 24));
     EXPECT_TRUE(kCpuPentium2.isa_mask & (1u << MMX));
     EXPECT_TRUE(!(kCpuPentiumPro.isa_mask & (1u << MMX)));
     fx_free(f);

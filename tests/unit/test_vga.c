@@ -205,6 +205,7 @@ TEST(vga, chain4_and_odd_even)
     seq(f, 4, 0x02);
     gc(f, 5, 0x10);
     gc(f, 6, 0x0E);
+    gc(f, 8, 0xFF);
     bus_mmio_write(&f->bus, 0xB8000 + 2 * 5, 'A', 1);
     bus_mmio_write(&f->bus, 0xB8000 + 2 * 5 + 1, 0x1F, 1);
     EXPECT_EQ(plane(f, 0, 10), 'A');
@@ -266,6 +267,7 @@ static void mode3(VgaFx *f)
     }
     gc(f, 5, 0x10);
     gc(f, 6, 0x0E);
+    gc(f, 8, 0xFF);
     for (int i = 0; i < 16; i++) {
         attr(f, (uint8_t)i, (uint8_t)i);
     }
