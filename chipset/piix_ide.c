@@ -28,9 +28,10 @@
 #define BM_ST_CAPABLE 0x60
 
 static const VmsField kBmFields[] = {
-    VMS_U8F(PiixIdeBm, cmd),      VMS_U8F(PiixIdeBm, status),   VMS_U32F(PiixIdeBm, prd),
-    VMS_U32F(PiixIdeBm, cur_prd), VMS_U32F(PiixIdeBm, cur_addr), VMS_U32F(PiixIdeBm, cur_left),
-    VMS_U8F(PiixIdeBm, eot),      VMS_FIELDS_END,
+    VMS_U8F(PiixIdeBm, cmd),       VMS_U8F(PiixIdeBm, status),
+    VMS_U32F(PiixIdeBm, prd),      VMS_U32F(PiixIdeBm, cur_prd),
+    VMS_U32F(PiixIdeBm, cur_addr), VMS_U32F(PiixIdeBm, cur_left),
+    VMS_U8F(PiixIdeBm, eot),       VMS_FIELDS_END,
 };
 static const VmsDesc kBmDesc = {"piix-ide-bm", 1, kBmFields, NULL, NULL};
 
@@ -60,7 +61,8 @@ static uint32_t bm_rw(void *opaque, uint8_t *buf, uint32_t len, bool to_mem)
             bus_mem_read(bus, bm->cur_prd, prd, sizeof prd);
             bm->cur_prd += 8;
             bm->cur_addr = ((uint32_t)prd[0] | (uint32_t)prd[1] << 8 | (uint32_t)prd[2] << 16 |
-                            (uint32_t)prd[3] << 24) & ~1u;
+                            (uint32_t)prd[3] << 24) &
+                           ~1u;
             uint32_t count = ((uint32_t)prd[4] | (uint32_t)prd[5] << 8) & 0xFFFE;
             bm->cur_left = count ? count : 0x10000;
             bm->eot = (prd[7] & 0x80) != 0;

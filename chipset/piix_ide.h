@@ -26,7 +26,7 @@ typedef struct PiixIdeBm {
     uint32_t cur_prd;  /* next descriptor to fetch */
     uint32_t cur_addr; /* the region being transferred */
     uint32_t cur_left;
-    uint8_t eot;       /* the current region is the table's last */
+    uint8_t eot; /* the current region is the table's last */
     /* not saved */
     struct PiixIdeState *s;
     IdeChannel *ch;

@@ -3,15 +3,15 @@
  * (READ CAPACITY, READ(10)/(12), READ CD for user data, MODE SENSE(6)/(10) with the read error
  * recovery page 01h and the capabilities page 2Ah, START STOP UNIT, PREVENT ALLOW MEDIUM REMOVAL,
  * READ TOC/PMA/ATIP formats 0, 1 and 2 in LBA or MSF form, GET CONFIGURATION, GET EVENT STATUS
- * NOTIFICATION (polled, media class), READ DISC INFORMATION, MECHANISM STATUS, SET CD SPEED,
- * SEEK) carried by the ATA PACKET protocol of ATA/ATAPI-6 section 9.8 (ide.c): data goes out in
- * windows of at most the byte count limit the host wrote to the cylinder registers, or through
- * the bus master when the PACKET command's features asked for DMA.
+ * NOTIFICATION (polled, media class), READ DISC INFORMATION, READ TRACK INFORMATION, MECHANISM
+ * STATUS, SET CD SPEED, SEEK) carried by the ATA PACKET protocol of ATA/ATAPI-6 section 9.8
+ * (ide.c): data goes out in windows of at most the byte count limit the host wrote to the
+ * cylinder registers, or through the bus master when the PACKET command's features asked for DMA.
  *
  * The disc is one data track (mode 1, 2048-byte sectors) in one closed session, as an ISO image
  * is. A command the drive does not know ends in CHECK CONDITION with ILLEGAL REQUEST / INVALID
- * COMMAND OPERATION CODE; a disc change is reported once as UNIT ATTENTION / MEDIUM MAY HAVE
- * CHANGED and as a media event.
+ * COMMAND OPERATION CODE (so do INQUIRY's vital product data pages); a disc change is reported
+ * once as UNIT ATTENTION / MEDIUM MAY HAVE CHANGED and as a media event.
  */
 #include <string.h>
 
@@ -150,7 +150,8 @@ static void start_read(IdeChannel *ch, IdeDrive *d, uint32_t lba, uint32_t count
 static bool refill(IdeChannel *ch, IdeDrive *d)
 {
     uint32_t n = ch->nleft < IDE_BUF_SIZE / CD_SECTOR ? ch->nleft : IDE_BUF_SIZE / CD_SECTOR;
-    if (n == 0 || !has_medium(d) || block_read(d->blk, ch->lba * CD_SECTOR, ch->buf, n * CD_SECTOR)) {
+    if (n == 0 || !has_medium(d) ||
+        block_read(d->blk, ch->lba * CD_SECTOR, ch->buf, n * CD_SECTOR)) {
         return false;
     }
     ch->buf_len = n * CD_SECTOR;
@@ -229,6 +230,7 @@ void atapi_dma(IdeChannel *ch)
         }
     }
     ch->atapi_left = 0;
+    ch->data_pos = ch->data_end = ch->buf_len = 0;
     ch->phase = IDE_PH_IDLE;
     d->nsector = IDE_IR_IO | IDE_IR_COD;
     if (read_error || short_prd) {
@@ -307,11 +309,11 @@ static uint32_t mode_pages(const IdeDrive *d, uint8_t page, uint8_t pc, uint8_t 
             q[4] = 0x71; /* audio play, mode 2 form 1 and 2, multisession */
             q[5] = 0x00;
             q[6] = (uint8_t)(0x29 | (d->locked ? 0x02 : 0)); /* tray, eject, lock */
-            q[7] = 0x03; /* separate volume and mute */
-            put_be16(q + 8, 706);   /* maximum read speed, KB/s (4x) */
-            put_be16(q + 10, 256);  /* volume levels */
-            put_be16(q + 12, 512);  /* buffer, KB */
-            put_be16(q + 14, 706);  /* current read speed */
+            q[7] = 0x03;                                     /* separate volume and mute */
+            put_be16(q + 8, 706);                            /* maximum read speed, KB/s (4x) */
+            put_be16(q + 10, 256);                           /* volume levels */
+            put_be16(q + 12, 512);                           /* buffer, KB */
+            put_be16(q + 14, 706);                           /* current read speed */
         }
         n += 22;
     }
@@ -447,7 +449,7 @@ static void get_configuration(IdeChannel *ch, IdeDrive *d, const uint8_t *cdb)
         {0x0000, 0x03, 4, {0x00, 0x08, (uint8_t)(cur ? 1 : 0), 0}}, /* profile list */
         {0x0001, 0x0B, 8, {0, 0, 0, 2, 0x01, 0, 0, 0}},             /* core: ATAPI, DBE */
         {0x0002, 0x07, 4, {0x02, 0, 0, 0}},                         /* morphing: polled events */
-        {0x0003, 0x03, 4, {0x29, 0, 0, 0}},              /* removable medium: tray, eject, lock */
+        {0x0003, 0x03, 4, {0x29, 0, 0, 0}}, /* removable medium: tray, eject, lock */
         {0x0010, (uint8_t)(cur ? 0x01 : 0x00), 8, {0, 0, 0x08, 0x00, 0, 1, 0, 0}}, /* random read */
         {0x001E, (uint8_t)(0x08 | (cur ? 0x01 : 0x00)), 4, {0, 0, 0, 0}},          /* CD read */
     };
@@ -497,16 +499,39 @@ static uint32_t disc_information(const IdeDrive *d, uint8_t *p)
 {
     memset(p, 0, 34);
     put_be16(p, 32);
-    p[2] = 0x0E; /* last session complete, disc complete */
-    p[3] = 1;    /* first track */
-    p[4] = 1;    /* sessions */
-    p[5] = 1;    /* first track of the last session */
-    p[6] = 1;    /* last track of the last session */
-    p[7] = 0x20; /* unrestricted use */
-    p[8] = 0x00; /* CD-DA or CD-ROM */
+    p[2] = 0x0E;                   /* last session complete, disc complete */
+    p[3] = 1;                      /* first track */
+    p[4] = 1;                      /* sessions */
+    p[5] = 1;                      /* first track of the last session */
+    p[6] = 1;                      /* last track of the last session */
+    p[7] = 0x20;                   /* unrestricted use */
+    p[8] = 0x00;                   /* CD-DA or CD-ROM */
     put_be32(p + 16, 0xFFFFFFFFu); /* no next session */
     put_be32(p + 20, 0xFFFFFFFFu);
     return 34;
+}
+
+/* READ TRACK INFORMATION for the one track (by LBA, track 1, or session 1). */
+static void track_information(IdeChannel *ch, IdeDrive *d, const uint8_t *cdb)
+{
+    uint8_t type = cdb[1] & 3;
+    uint32_t addr = be32(cdb + 2);
+    bool ok =
+        (type == 0 && addr < d->nsectors) || (type == 1 && addr == 1) || (type == 2 && addr == 1);
+    if (!ok) {
+        check_condition(ch, d, SENSE_ILLEGAL_REQUEST, ASC_INVALID_FIELD, 0);
+        return;
+    }
+    uint8_t *p = ch->buf;
+    memset(p, 0, 36);
+    put_be16(p, 34);
+    p[2] = 1;                                    /* track */
+    p[3] = 1;                                    /* session */
+    p[5] = 0x04;                                 /* data track, recorded uninterrupted */
+    p[6] = 0x01;                                 /* data mode 1 */
+    put_be32(p + 24, (uint32_t)d->nsectors);     /* track size */
+    put_be32(p + 28, (uint32_t)d->nsectors - 1); /* last recorded address */
+    reply(ch, d, 36, be16(cdb + 7));
 }
 
 void atapi_packet(IdeChannel *ch, IdeDrive *d)
@@ -527,7 +552,7 @@ void atapi_packet(IdeChannel *ch, IdeDrive *d)
         return;
     }
     bool needs_medium = op == 0x00 || op == 0x25 || op == 0x28 || op == 0xA8 || op == 0x2B ||
-                        op == 0x43 || op == 0x51 || op == 0xBE;
+                        op == 0x43 || op == 0x51 || op == 0x52 || op == 0xBE;
     if (needs_medium && !has_medium(d)) {
         check_condition(ch, d, SENSE_NOT_READY, ASC_NO_MEDIUM, d->tray_open ? 0x02 : 0x01);
         return;
@@ -614,6 +639,9 @@ void atapi_packet(IdeChannel *ch, IdeDrive *d)
         return;
     case 0x51: /* READ DISC INFORMATION */
         reply(ch, d, disc_information(d, p), be16(cdb + 7));
+        return;
+    case 0x52: /* READ TRACK INFORMATION */
+        track_information(ch, d, cdb);
         return;
     case 0xBD: /* MECHANISM STATUS */
         memset(p, 0, 8);

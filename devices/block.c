@@ -44,8 +44,8 @@ int block_open(BlockDev *b, const char *path, unsigned flags, char *err, size_t 
     int fd = open(path, (want_write ? O_RDWR : O_RDONLY) | O_CLOEXEC);
     if (fd < 0) {
         if (want_write && (errno == EACCES || errno == EROFS) && access(path, R_OK) == 0) {
-            set_err(err, errlen, "cannot open %s '%s' for writing: %s (use -snapshot)", what,
-                    path, strerror(errno));
+            set_err(err, errlen, "cannot open %s '%s' for writing: %s (use -snapshot)", what, path,
+                    strerror(errno));
         } else {
             set_err(err, errlen, "cannot open %s '%s': %s", what, path, strerror(errno));
         }

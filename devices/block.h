@@ -32,23 +32,23 @@
 #define BLOCK_OVERLAY_END UINT64_MAX
 
 enum {
-    BLOCK_DISK = 0,        /* a hard disk image: 512-byte sectors, read-write */
-    BLOCK_CDROM = 1 << 0,  /* a CD image: 2048-byte sectors, always read-only */
-    BLOCK_RDONLY = 1 << 1, /* open the file read-only; writes fail */
+    BLOCK_DISK = 0,          /* a hard disk image: 512-byte sectors, read-write */
+    BLOCK_CDROM = 1 << 0,    /* a CD image: 2048-byte sectors, always read-only */
+    BLOCK_RDONLY = 1 << 1,   /* open the file read-only; writes fail */
     BLOCK_SNAPSHOT = 1 << 2, /* writes go to the in-memory overlay; the file is opened read-only */
 };
 
 typedef struct BlockDev {
-    int fd;           /* -1 when closed */
-    unsigned flags;   /* BLOCK_* given to block_open */
-    uint64_t size;    /* bytes usable (a CD's size rounded down to 2048) */
+    int fd;         /* -1 when closed */
+    unsigned flags; /* BLOCK_* given to block_open */
+    uint64_t size;  /* bytes usable (a CD's size rounded down to 2048) */
     uint32_t sector_size;
-    bool dirty;       /* written since the last flush (file mode) */
-    char path[256];   /* for messages */
+    bool dirty;     /* written since the last flush (file mode) */
+    char path[256]; /* for messages */
     /* -snapshot overlay: dir[chunk >> BLOCK_LEAF_BITS][chunk & mask] -> 64 KB or NULL */
     uint8_t ***dir;
-    uint64_t ndir;     /* entries of dir */
-    uint64_t nchunks;  /* chunks covering the image */
+    uint64_t ndir;           /* entries of dir */
+    uint64_t nchunks;        /* chunks covering the image */
     uint64_t overlay_chunks; /* chunks allocated */
 } BlockDev;
 

@@ -26,16 +26,20 @@
 /* ---- saved state ---- */
 
 static const VmsField kIdeDriveFields[] = {
-    VMS_U8F(IdeDrive, feature),      VMS_U8F(IdeDrive, nsector),     VMS_U8F(IdeDrive, sector),
-    VMS_U8F(IdeDrive, lcyl),         VMS_U8F(IdeDrive, hcyl),        VMS_U8F(IdeDrive, hob_feature),
-    VMS_U8F(IdeDrive, hob_nsector),  VMS_U8F(IdeDrive, hob_sector),  VMS_U8F(IdeDrive, hob_lcyl),
-    VMS_U8F(IdeDrive, hob_hcyl),     VMS_U8F(IdeDrive, select),      VMS_U8F(IdeDrive, status),
-    VMS_U8F(IdeDrive, error),        VMS_U8F(IdeDrive, mult_sectors), VMS_U8F(IdeDrive, xfer_mode),
-    VMS_U8F(IdeDrive, power),        VMS_U8F(IdeDrive, write_cache), VMS_U16F(IdeDrive, cur_heads),
-    VMS_U16F(IdeDrive, cur_secs),    VMS_U32F(IdeDrive, cur_cyls),   VMS_U8F(IdeDrive, sense_key),
-    VMS_U8F(IdeDrive, asc),          VMS_U8F(IdeDrive, ascq),        VMS_U8F(IdeDrive, ua_pending),
-    VMS_U8F(IdeDrive, media_event),  VMS_U8F(IdeDrive, locked),      VMS_U8F(IdeDrive, tray_open),
-    VMS_FIELDS_END,
+    VMS_U8F(IdeDrive, feature),     VMS_U8F(IdeDrive, nsector),
+    VMS_U8F(IdeDrive, sector),      VMS_U8F(IdeDrive, lcyl),
+    VMS_U8F(IdeDrive, hcyl),        VMS_U8F(IdeDrive, hob_feature),
+    VMS_U8F(IdeDrive, hob_nsector), VMS_U8F(IdeDrive, hob_sector),
+    VMS_U8F(IdeDrive, hob_lcyl),    VMS_U8F(IdeDrive, hob_hcyl),
+    VMS_U8F(IdeDrive, select),      VMS_U8F(IdeDrive, status),
+    VMS_U8F(IdeDrive, error),       VMS_U8F(IdeDrive, mult_sectors),
+    VMS_U8F(IdeDrive, xfer_mode),   VMS_U8F(IdeDrive, power),
+    VMS_U8F(IdeDrive, write_cache), VMS_U16F(IdeDrive, cur_heads),
+    VMS_U16F(IdeDrive, cur_secs),   VMS_U32F(IdeDrive, cur_cyls),
+    VMS_U8F(IdeDrive, sense_key),   VMS_U8F(IdeDrive, asc),
+    VMS_U8F(IdeDrive, ascq),        VMS_U8F(IdeDrive, ua_pending),
+    VMS_U8F(IdeDrive, media_event), VMS_U8F(IdeDrive, locked),
+    VMS_U8F(IdeDrive, tray_open),   VMS_FIELDS_END,
 };
 static const VmsDesc kIdeDriveDesc = {"ide-drive", 1, kIdeDriveFields, NULL, NULL};
 
@@ -95,9 +99,9 @@ static void lower_irq(IdeChannel *ch)
 static int ide_post_load(void *opaque)
 {
     IdeChannel *ch = opaque;
-    if (ch->data_pos > ch->data_end || ch->data_end > IDE_BUF_SIZE ||
-        ch->buf_len > IDE_BUF_SIZE || ch->unit > 1 || ch->phase > IDE_PH_DMA ||
-        ch->action > IDE_ACT_DIAG || ch->blk_sectors > IDE_MAX_MULT) {
+    if (ch->data_pos > IDE_BUF_SIZE || ch->data_end > IDE_BUF_SIZE || ch->buf_len > IDE_BUF_SIZE ||
+        ch->unit > 1 || ch->phase > IDE_PH_DMA || ch->action > IDE_ACT_DIAG ||
+        ch->blk_sectors > IDE_MAX_MULT) {
         return -1;
     }
     ch->irq.level = -1; /* the line's level is not saved: drive it from INTRQ and nIEN */
@@ -1205,8 +1209,7 @@ void ide_set_dma(IdeChannel *ch, const IdeDmaOps *ops, void *opaque)
     ch->dma_opaque = opaque;
 }
 
-int ide_geometry(const IdeChannel *ch, int unit, uint16_t *cyls, uint16_t *heads,
-                 uint16_t *secs)
+int ide_geometry(const IdeChannel *ch, int unit, uint16_t *cyls, uint16_t *heads, uint16_t *secs)
 {
     if (unit < 0 || unit > 1 || ch->drive[unit].kind != IDE_DISK) {
         return -1;

@@ -4,12 +4,16 @@
  *   ide_channel_init(&ide[0], bus, clock, snap, 0, 0x1F0, 0x3F6);
  *   ide_channel_init(&ide[1], bus, clock, snap, 1, 0x170, 0x376);
  *   irq_connect(&ide[0].irq, pic_set_irq, &pic, 14);  irq_connect(&ide[1].irq, ..., 15);
+ *   (and ioapic_set_irq pins 14 and 15: a line feeds up to two sinks)
  *   ide_attach_disk(&ide[0], 0, &blockdev)      a BlockDev opened by block_open (not owned)
  *   ide_attach_cdrom(&ide[1], 0, &blockdev_or_NULL)    NULL: a drive with no disc
  *   piix_ide_init(...) connects the bus master (chipset/piix_ide.h).
- *   ide_channel_reset(&ide[n]) on machine reset; ide_channel_free() flushes nothing: close the
- *   BlockDevs (block_close) when the machine goes away.
+ *   ide_channel_reset(&ide[n]) on machine reset. The channel owns no host resources: the board
+ *   closes the BlockDevs (block_close, which flushes) when the machine goes away.
  *   ide_geometry(&ide[n], unit, &c, &h, &s) gives the default CHS for the CMOS fields.
+ * Saved state: one "ide" section per channel (registers, the command in progress, its timer and
+ * the 64 KB transfer buffer) and one "ide-drive" section per device; the disk contents are not
+ * in them (see block.h for the -snapshot overlay).
  *
  * Guest-visible timing: a command's result (DRQ for the next data block, or completion with
  * INTRQ) is presented IDE_CMD_DELAY_NS of virtual time after the command, through a Timer, never
@@ -49,14 +53,14 @@ typedef struct IdeDrive {
     uint32_t cur_cyls;
     /* ATAPI */
     uint8_t sense_key, asc, ascq;
-    uint8_t ua_pending;   /* a unit attention (medium may have changed) to report */
-    uint8_t media_event;  /* GET EVENT STATUS NOTIFICATION: 0 none, 2 new media, 3 removal */
-    uint8_t locked;       /* PREVENT ALLOW MEDIUM REMOVAL */
+    uint8_t ua_pending;  /* a unit attention (medium may have changed) to report */
+    uint8_t media_event; /* GET EVENT STATUS NOTIFICATION: 0 none, 2 new media, 3 removal */
+    uint8_t locked;      /* PREVENT ALLOW MEDIUM REMOVAL */
     uint8_t tray_open;
     /* configuration, not saved */
     IdeKind kind;
-    BlockDev *blk;      /* NULL for a CD-ROM drive without a disc */
-    uint64_t nsectors;  /* 512-byte sectors (disk) or 2048-byte sectors (CD) */
+    BlockDev *blk;              /* NULL for a CD-ROM drive without a disc */
+    uint64_t nsectors;          /* 512-byte sectors (disk) or 2048-byte sectors (CD) */
     uint16_t cyls, heads, secs; /* default geometry */
     char model[41], serial[21], fw_rev[9];
 } IdeDrive;
@@ -77,21 +81,21 @@ typedef struct IdeDmaOps {
 
 typedef struct IdeChannel {
     IdeDrive drive[2];
-    uint8_t unit;    /* selected device (device/head bit 4) */
-    uint8_t devctl;  /* last device control write: bit 1 nIEN, bit 2 SRST, bit 7 HOB */
-    uint8_t intrq;   /* INTRQ pending (the line is INTRQ && !nIEN) */
+    uint8_t unit;   /* selected device (device/head bit 4) */
+    uint8_t devctl; /* last device control write: bit 1 nIEN, bit 2 SRST, bit 7 HOB */
+    uint8_t intrq;  /* INTRQ pending (the line is INTRQ && !nIEN) */
     /* the command in progress */
     uint8_t cmd;
-    uint8_t phase;    /* IDE_PH_* */
-    uint8_t action;   /* what the timer does: IDE_ACT_* */
+    uint8_t phase;  /* IDE_PH_* */
+    uint8_t action; /* what the timer does: IDE_ACT_* */
     uint8_t lba48, is_write, use_dma;
-    uint64_t lba;     /* next sector to transfer through the buffer */
-    uint32_t nleft;   /* sectors still to transfer (ATA), or to read into the buffer (ATAPI) */
+    uint64_t lba;         /* next sector to transfer through the buffer */
+    uint32_t nleft;       /* sectors still to transfer (ATA), or to read into the buffer (ATAPI) */
     uint32_t blk_sectors; /* sectors per PIO DRQ block */
-    uint32_t data_pos, data_end; /* the data port's window into buf */
-    uint32_t buf_len;            /* valid bytes in buf (ATAPI) */
-    uint32_t atapi_left;         /* ATAPI bytes still to transfer including buf */
-    uint16_t byte_limit;         /* ATAPI byte count limit from the PACKET command */
+    uint32_t data_pos, data_end;   /* the data port's window into buf */
+    uint32_t buf_len;              /* valid bytes in buf (ATAPI) */
+    uint32_t atapi_left;           /* ATAPI bytes still to transfer including buf */
+    uint16_t byte_limit;           /* ATAPI byte count limit from the PACKET command */
     uint8_t next_status, next_irq; /* IDE_ACT_STATUS: what the timer presents */
     uint8_t dma_waiting;           /* a DMA command waits for the bus master */
     Timer timer;
@@ -116,8 +120,7 @@ void ide_set_dma(IdeChannel *ch, const IdeDmaOps *ops, void *opaque);
 /* The bus master was started: a DMA command waiting for it goes on. */
 void ide_dma_kick(IdeChannel *ch);
 /* Default CHS of a disk (for the CMOS), 0 if it is one; -1 if there is no disk there. */
-int ide_geometry(const IdeChannel *ch, int unit, uint16_t *cyls, uint16_t *heads,
-                 uint16_t *secs);
+int ide_geometry(const IdeChannel *ch, int unit, uint16_t *cyls, uint16_t *heads, uint16_t *secs);
 /* Flush every disk's writes to its file (also done by FLUSH CACHE). */
 void ide_flush(IdeChannel *ch);
 

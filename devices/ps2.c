@@ -258,13 +258,26 @@ void ps2_kbd_write(Ps2Kbd *k, uint8_t b)
     kbd_notify(k);
 }
 
+/* ---- display (desktop issue): the keyboard's own buffer ----
+ * A PS/2 keyboard buffers 16 bytes (IBM PS/2 Technical Reference, keyboard): key bytes that do
+ * not fit are not sent. Here the 8042 takes the next byte the moment its output buffer is read
+ * (a real keyboard needs about a millisecond per byte), so the buffer is kept one byte shorter,
+ * so that a flush reading 16 bytes (Linux's i8042_flush) finds the controller empty. */
+#define PS2_KBD_BUFFER 15
+
+bool ps2_kbd_can_take(const Ps2Kbd *k, int n)
+{
+    return k->q.count + n <= PS2_KBD_BUFFER;
+}
+/* ---- end display ---- */
+
 void ps2_kbd_event(Ps2Kbd *k, const uint8_t *set2, int n)
 {
     if (!k->scanning || n <= 0) {
         return;
     }
-    if (queue_room(&k->q) < n) {
-        LOG_ONCE(LOG_KBD, "ps2: keyboard queue full, key dropped");
+    if (!ps2_kbd_can_take(k, n)) { /* ---- display: the 16-byte buffer ---- */
+        LOG_ONCE(LOG_KBD, "ps2: keyboard buffer full, key dropped");
         return;
     }
     for (int i = 0; i < n; i++) {

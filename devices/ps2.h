@@ -56,6 +56,8 @@ void ps2_kbd_write(Ps2Kbd *k, uint8_t b); /* a byte from the controller */
 /* Key bytes in scan code set 2 (0xE0/0xF0 prefixes included); the whole event is dropped if
  * the queue cannot take it. */
 void ps2_kbd_event(Ps2Kbd *k, const uint8_t *set2, int n);
+/* Would an event of n bytes fit in the keyboard's buffer now? (---- display ----) */
+bool ps2_kbd_can_take(const Ps2Kbd *k, int n);
 
 void ps2_mouse_init(Ps2Mouse *m, SnapRegistry *reg, void (*notify)(void *opaque), void *opaque);
 void ps2_mouse_reset(Ps2Mouse *m);

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "frontend/dbgcore.h"
@@ -308,6 +309,7 @@ static size_t bytes_to_hex(const uint8_t *buf, size_t n, char *out)
 
 static void close_client(GdbStub *g)
 {
+    if (getenv("GDBSTUB_TRACE")) fprintf(stderr, "CLOSE fd=%d errno=%d from %p\n", g->fd, errno, __builtin_return_address(0));
     if (g->fd >= 0) {
         close(g->fd);
         g->fd = -1;
@@ -695,6 +697,8 @@ static bool handle_packet(GdbStub *g)
     Machine *m = g->core.m;
     const char *p = g->pkt, *end = g->pkt + g->pkt_len;
     char c = g->pkt_len ? *p++ : 0;
+    if (getenv("GDBSTUB_TRACE")) { struct timespec ts; clock_gettime(CLOCK_MONOTONIC, &ts); fprintf(stderr, "%ld.%03ld ", (long)ts.tv_sec % 1000, ts.tv_nsec / 1000000); }
+    if (getenv("GDBSTUB_TRACE")) fprintf(stderr, "PKT[%.*s]\n", (int)(g->pkt_len > 40 ? 40 : g->pkt_len), g->pkt);
     switch (c) {
     case '?':
         stop_reply(g);
@@ -788,11 +792,19 @@ static bool handle_packet(GdbStub *g)
         return true;
     }
     case 'D':
+        if (p != end && *p != ';') {
+            send_str(g, "E01"); /* "D" or "D;pid" */
+            return false;
+        }
         send_str(g, "OK");
         close_client(g);
         dbgcore_resume(&g->core, false, false, false);
         return true;
     case 'k':
+        if (p != end) {
+            send_str(g, "");
+            return false;
+        }
         g->quit = true;
         close_client(g);
         return true;
@@ -856,7 +868,7 @@ static bool handle_packet(GdbStub *g)
         } else {
             send_str(g, "E22");
         }
-    } else if (starts(p, end, "vKill")) {
+    } else if (starts(p, end, "vKill") && (end - p == 5 || p[5] == ';')) {
         send_str(g, "OK");
         g->quit = true;
         close_client(g);
@@ -873,6 +885,7 @@ static bool handle_packet(GdbStub *g)
 static void on_stopped(void *opaque)
 {
     GdbStub *g = opaque;
+    if (getenv("GDBSTUB_TRACE")) fprintf(stderr, "STOPPED kind=%d\n", g->core.m->cpu.dbg.hit.kind);
     Machine *m = g->core.m;
     if (g->fd < 0) {
         if (!g->wait_first) {

@@ -616,8 +616,11 @@ int machine_serial_input(Machine *m, const uint8_t *buf, int n)
 /* ---- display: keyboard and mouse input ---- */
 bool machine_key_event(Machine *m, const uint8_t *set2, int n)
 {
-    if (n <= 0 || PS2_QUEUE_SIZE - ps2_queue_count(&m->kbc.kbd.q) < n + 1) {
-        return n <= 0;
+    if (n <= 0) {
+        return true;
+    }
+    if (m->kbc.kbd.scanning && !ps2_kbd_can_take(&m->kbc.kbd, n)) {
+        return false; /* the keyboard's buffer is full: the caller tries again later */
     }
     i8042_key_event(&m->kbc, set2, n);
     return true;

@@ -480,10 +480,11 @@ int main(int argc, char **argv)
         double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
         fprintf(stderr,
                 "stats: insns=%llu ticks=%llu host_s=%.3f mips=%.1f blocks_run=%llu "
-                "blocks_built=%llu\n",
+                "blocks_built=%llu eip=%04x:%08x\n",
                 (unsigned long long)m.cpu.retired, (unsigned long long)m.clock.ticks, secs,
                 secs > 0 ? (double)m.cpu.retired / secs / 1e6 : 0.0,
-                (unsigned long long)m.cpu.blocks_run, (unsigned long long)m.cpu.blocks_built);
+                (unsigned long long)m.cpu.blocks_run, (unsigned long long)m.cpu.blocks_built,
+                m.cpu.s.seg[SEG_CS].sel, m.cpu.s.eip);
     }
     debugger_free(&m); /* ---- debugger and gdb stub ---- */
     gdbstub_free(&m);

@@ -12,6 +12,7 @@
 #include "chipset/pci.h"
 #include "chipset/piix_ide.h"
 #include "devices/ide.h"
+#include "snapshots/snapshot.h"
 #include "tests/unit/devtest.h"
 #include "tests/unit/test.h"
 
@@ -28,6 +29,7 @@ typedef struct IdeFx {
     IdeChannel ide[2];
     PiixIdeState pide;
     DtIrq irq14, irq15;
+    SnapRegistry snap;
     BlockDev disk, cd;
     char disk_path[64], cd_path[64];
     bool has_disk, has_cd;
@@ -66,13 +68,13 @@ static IdeFx *fx_new(uint32_t disk_sectors, int cd_sectors, unsigned disk_flags)
     IdeFx *f = calloc(1, sizeof *f);
     bus_init(&f->bus, 1 << 20);
     clock_init(&f->clock, 0);
-    pci_init(&f->pci, &f->bus, NULL, NULL, NULL, NULL);
-    ide_channel_init(&f->ide[0], &f->bus, &f->clock, NULL, 0, P0, C0);
-    ide_channel_init(&f->ide[1], &f->bus, &f->clock, NULL, 1, P1, C1);
+    pci_init(&f->pci, &f->bus, &f->snap, NULL, NULL, NULL);
+    ide_channel_init(&f->ide[0], &f->bus, &f->clock, &f->snap, 0, P0, C0);
+    ide_channel_init(&f->ide[1], &f->bus, &f->clock, &f->snap, 1, P1, C1);
     f->irq14.clock = f->irq15.clock = &f->clock;
     irq_connect(&f->ide[0].irq, dt_irq_handler, &f->irq14, 14);
     irq_connect(&f->ide[1].irq, dt_irq_handler, &f->irq15, 15);
-    piix_ide_init(&f->pide, &f->pci.bus, &f->bus, NULL, &f->ide[0], &f->ide[1]);
+    piix_ide_init(&f->pide, &f->pci.bus, &f->bus, &f->snap, &f->ide[0], &f->ide[1]);
     char err[256];
     if (disk_sectors) {
         make_file(f->disk_path, sizeof f->disk_path, (uint64_t)disk_sectors * 512, disk_pattern);
@@ -264,7 +266,7 @@ TEST(ide, identify_device)
     EXPECT_EQ(id_word(id, 100), 20000);
     EXPECT_EQ(id_word(id, 101), 0);
     EXPECT_EQ(id_word(id, 47) & 0xFF, 16);
-    EXPECT_EQ(id_word(id, 59), 0); /* multiple mode off */
+    EXPECT_EQ(id_word(id, 59), 0);                           /* multiple mode off */
     EXPECT_TRUE(memcmp(id + 54, "8XP6 CAHDRIDKS", 14) == 0); /* byte-swapped model */
     uint8_t sum = 0;
     for (int i = 0; i < 512; i++) {
@@ -668,7 +670,7 @@ TEST(atapi, tur_capacity_read10_sense_toc)
     uint8_t cap[12] = {0x25};
     packet(f, cap, 8, false);
     EXPECT_EQ(packet_data(f, buf, sizeof buf, &windows), 8);
-    EXPECT_EQ(buf[3], 99); /* last LBA */
+    EXPECT_EQ(buf[3], 99);   /* last LBA */
     EXPECT_EQ(buf[6], 0x08); /* 2048 */
     EXPECT_EQ(dt_inb(&f->bus, P1 + 7), 0x50);
 
@@ -750,6 +752,20 @@ TEST(atapi, tur_capacity_read10_sense_toc)
     EXPECT_EQ(buf[0], 0x05);
     EXPECT_EQ(buf[1], 0x80);
     EXPECT_TRUE(memcmp(buf + 8, "X86PC", 5) == 0);
+    /* READ TRACK INFORMATION of track 1, READ DISC INFORMATION */
+    uint8_t ti[12] = {0x52, 1, 0, 0, 0, 1, 0, 0, 36};
+    packet(f, ti, 36, false);
+    EXPECT_EQ(packet_data(f, buf, sizeof buf, &windows), 36);
+    EXPECT_EQ(buf[2], 1);
+    EXPECT_EQ(buf[27], 100); /* track size */
+    ti[5] = 2;
+    packet(f, ti, 36, false);
+    settle(f);
+    EXPECT_EQ(dt_inb(&f->bus, P1 + 7), 0x41);
+    uint8_t di[12] = {0x51, 0, 0, 0, 0, 0, 0, 0, 34};
+    packet(f, di, 34, false);
+    EXPECT_EQ(packet_data(f, buf, sizeof buf, &windows), 34);
+    EXPECT_EQ(buf[2], 0x0E);
     /* GET CONFIGURATION: current profile CD-ROM */
     uint8_t gc[12] = {0x46, 0, 0, 0, 0, 0, 0, 0, 8};
     packet(f, gc, 8, false);
@@ -993,4 +1009,56 @@ TEST(ide, snapshot_mode_keeps_the_file)
     fclose(fp);
     EXPECT_EQ(block_overlay_next(&f->disk, 0), 0);
     fx_free(f);
+}
+
+TEST(ide, snapshot_round_trip_mid_transfer)
+{
+    /* machine A: a 3-sector PIO read, one sector taken; saved with its timer armed */
+    IdeFx *a = fx_new(2048, 64, BLOCK_DISK);
+    bm_setup(a);
+    lba28_cmd(a, P0, 0, 200, 3, 0x20);
+    settle(a);
+    uint8_t sa[512], sb[512];
+    EXPECT_EQ(dt_inb(&a->bus, P0 + 7), 0x58);
+    read_words(a, P0, sa, 512);
+    EXPECT_TRUE(timer_pending(&a->ide[0].timer));
+    SnapTarget ta = {&a->snap, a->bus.ram, a->bus.ram_size, "ide-test\n", 9};
+    uint8_t *img = NULL;
+    size_t len = 0;
+    char err[256];
+    EXPECT_EQ(snapshot_save_mem(&ta, &img, &len, err, sizeof err), 0);
+    /* machine B on the same images loads it and goes on exactly as A does */
+    IdeFx *b = fx_new(0, 0, BLOCK_DISK);
+    ide_attach_disk(&b->ide[0], 0, &a->disk);
+    ide_attach_cdrom(&b->ide[1], 0, &a->cd);
+    SnapTarget tb = {&b->snap, b->bus.ram, b->bus.ram_size, "ide-test\n", 9};
+    b->clock.ticks = a->clock.ticks; /* the clock is the board's section */
+    EXPECT_EQ(snapshot_load_mem(&tb, img, len, err, sizeof err), 0);
+    for (int s = 1; s < 3; s++) {
+        settle(a);
+        settle(b);
+        EXPECT_EQ(dt_inb(&a->bus, P0 + 7), 0x58);
+        EXPECT_EQ(dt_inb(&b->bus, P0 + 7), 0x58);
+        read_words(a, P0, sa, 512);
+        read_words(b, P0, sb, 512);
+        EXPECT_TRUE(memcmp(sa, sb, 512) == 0);
+        EXPECT_EQ(sb[0], disk_pattern((200 + s) * 512));
+    }
+    EXPECT_EQ(dt_inb(&b->bus, P0 + 7), 0x50);
+    EXPECT_EQ(b->irq14.rises, 2); /* the line followed INTRQ after the load */
+    /* the bus master registers came back at the BAR4 address of the PCI configuration */
+    EXPECT_EQ(dt_inb(&b->bus, BMBASE + 2), dt_inb(&a->bus, BMBASE + 2));
+    EXPECT_EQ(dt_inb(&b->bus, BMBASE + 2), 0x04); /* IDE interrupt seen */
+    /* save, load, save gives the same bytes */
+    uint8_t *img2 = NULL;
+    size_t len2 = 0;
+    EXPECT_EQ(snapshot_load_mem(&tb, img, len, err, sizeof err), 0);
+    EXPECT_EQ(snapshot_save_mem(&tb, &img2, &len2, err, sizeof err), 0);
+    EXPECT_EQ(len2, len);
+    EXPECT_TRUE(len2 == len && memcmp(img, img2, len) == 0);
+    free(img);
+    free(img2);
+    b->has_disk = b->has_cd = false; /* a's */
+    fx_free(b);
+    fx_free(a);
 }
