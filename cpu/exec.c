@@ -422,7 +422,12 @@ CpuStop cpu_run(Cpu *cpu, uint64_t max_steps)
             }
             if (pa != UINT32_MAX && (pa & 0xFFF) + single.insn.len <= 0x1000 &&
                 cpu->bus->pages[pa >> 12].rd) {
-                b = build_block(cpu, pa, d, &single.insn);
+                /* a page without a fast TLB entry (a debugger watchpoint on it, or a TLB
+                 * conflict) may still have its block decoded */
+                b = &cpu->bcache[bcache_index(pa)];
+                if (b->key != (pa | d) || b->gen != cpu->page_gen[pa >> 12]) {
+                    b = build_block(cpu, pa, d, &single.insn);
+                }
                 di = b->ins;
                 n = b->n;
                 bytes = b->bytes;

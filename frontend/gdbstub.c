@@ -28,7 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "frontend/dbgcore.h"
@@ -309,7 +308,6 @@ static size_t bytes_to_hex(const uint8_t *buf, size_t n, char *out)
 
 static void close_client(GdbStub *g)
 {
-    if (getenv("GDBSTUB_TRACE")) fprintf(stderr, "CLOSE fd=%d errno=%d from %p\n", g->fd, errno, __builtin_return_address(0));
     if (g->fd >= 0) {
         close(g->fd);
         g->fd = -1;
@@ -697,8 +695,6 @@ static bool handle_packet(GdbStub *g)
     Machine *m = g->core.m;
     const char *p = g->pkt, *end = g->pkt + g->pkt_len;
     char c = g->pkt_len ? *p++ : 0;
-    if (getenv("GDBSTUB_TRACE")) { struct timespec ts; clock_gettime(CLOCK_MONOTONIC, &ts); fprintf(stderr, "%ld.%03ld ", (long)ts.tv_sec % 1000, ts.tv_nsec / 1000000); }
-    if (getenv("GDBSTUB_TRACE")) fprintf(stderr, "PKT[%.*s]\n", (int)(g->pkt_len > 40 ? 40 : g->pkt_len), g->pkt);
     switch (c) {
     case '?':
         stop_reply(g);
@@ -885,7 +881,6 @@ static bool handle_packet(GdbStub *g)
 static void on_stopped(void *opaque)
 {
     GdbStub *g = opaque;
-    if (getenv("GDBSTUB_TRACE")) fprintf(stderr, "STOPPED kind=%d\n", g->core.m->cpu.dbg.hit.kind);
     Machine *m = g->core.m;
     if (g->fd < 0) {
         if (!g->wait_first) {

@@ -638,6 +638,7 @@ static bool run_slice(Machine *m, uint64_t budget)
 {
     uint64_t start = m->cpu.retired;
     uint64_t vstart = clock_now(&m->clock); /* ---- display: pacing ---- */
+    uint64_t halt_retired = UINT64_MAX, halt_vstart = 0;
     while (!m->quit && m->cpu.retired - start < budget) {
         CpuStop r = cpu_run(&m->cpu, budget - (m->cpu.retired - start));
         clock_run_timers(&m->clock);
@@ -679,7 +680,10 @@ static bool run_slice(Machine *m, uint64_t budget)
             /* A CPU that cannot wake (halted with interrupts off or masked) retires nothing, so
              * skipping from deadline to deadline would never end the slice: after 100 ms of
              * virtual time with nothing retired, end it, and machine_run sees an idle machine. */
-            if (m->cpu.retired == start && clock_now(&m->clock) - vstart > 100000000u) {
+            if (m->cpu.retired != halt_retired) { /* (counted from the halt, not the slice) */
+                halt_retired = m->cpu.retired;
+                halt_vstart = clock_now(&m->clock);
+            } else if (clock_now(&m->clock) - halt_vstart > 100000000u) {
                 return true;
             }
             /* ---- display: with a window, a slice skips at most 10 ms of virtual time, so that

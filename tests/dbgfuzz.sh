@@ -49,7 +49,11 @@ for seed in 1 2 3; do
     fi
     timeout 120 $B/gdbfuzz packets $port $seed $PACKETS
     fz=$?
-    timeout 10 tail --pid=$pid -f /dev/null
+    timeout 20 tail --pid=$pid -f /dev/null
+    if kill -0 $pid 2>/dev/null; then
+        kill $pid
+        echo "x86pc did not quit after 'k'" >>"$tmp/err"
+    fi
     wait $pid
     st=$?
     pid=""

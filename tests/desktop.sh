@@ -9,6 +9,11 @@
 #     started on tty1 (the VGA console) through the serial console; a command typed into the
 #     window with xdotool reaches that shell (it writes a marker to the serial port) and its
 #     output (a reverse-video block) appears in the window.
+#  3. The same guest from a copy of the disk whose SYSLINUX.CFG asks for vga=0x317 (VBE mode
+#     0x117, 1024x768x16, set by the kernel's real-mode setup through the VGA BIOS) and
+#     console=tty0: Linux's vesafb runs its framebuffer console on the Bochs VBE linear
+#     framebuffer; the window is 1024x768 and shows it; a command typed into the window reaches
+#     the shell on that console (needs mtools to edit the copy).
 # Needs Debian's xvfb, xdotool, imagemagick (and python3); without them it says SKIP.
 #   X86PC=path/to/x86pc (default ./x86pc)   X86PC_GUEST_DIR=dir (default tests/cache/guest)
 set -u
@@ -104,16 +109,16 @@ same_as_dump() {
 title() {
     xdotool getwindowname "$WID" 2>/dev/null
 }
-wait_exit() { # wait for x86pc to end within $1 s; prints its status
+wait_exit() { # wait for x86pc to end within $1 s; sets st to its status (or "timeout")
     for _ in $(seq $(($1 * 10))); do
         kill -0 "$XPID" 2>/dev/null || break
         sleep 0.1
     done
     if kill -0 "$XPID" 2>/dev/null; then
-        echo timeout
+        st=timeout
     else
         wait "$XPID"
-        echo $?
+        st=$?
     fi
 }
 
@@ -152,7 +157,7 @@ case "$(title)" in
 *) ok "Ctrl-Alt-P resumes" ;;
 esac
 xdotool key ctrl+alt+q
-st=$(wait_exit 10)
+wait_exit 10
 if [ "$st" = 0 ]; then ok "Ctrl-Alt-Q ends x86pc with status 0"; else bad "Ctrl-Alt-Q ends x86pc (status $st)"; fi
 
 # ---- 2. the Linux guest ----
@@ -203,7 +208,47 @@ else
         bad "the command's output appears in the window (light share $share)"
     fi
     mon quit
-    st=$(wait_exit 10)
+    wait_exit 10
+    if [ "$st" = 0 ]; then ok "quit ends x86pc with status 0"; else bad "quit ends x86pc (status $st)"; fi
+fi
+
+# ---- 3. the framebuffer console on the Bochs VBE device ----
+if [ -f "$GUEST/disk.img" ] && command -v mcopy >/dev/null; then
+    cp "$GUEST/disk.img" "$OUT/fb.img"
+    printf '%s\n' 'SERIAL 0 115200' 'PROMPT 0' 'TIMEOUT 10' 'DEFAULT linux' 'LABEL linux' \
+        '  KERNEL /BZIMAGE' '  INITRD /INITRD.GZ' '  APPEND vga=0x317 console=tty0 x86pc.media=disk' \
+        >"$OUT/fb.cfg"
+    mcopy -o -i "$OUT/fb.img@@1M" "$OUT/fb.cfg" ::SYSLINUX.CFG
+    start fb -m 256 -hda "$OUT/fb.img" -serial "file:$OUT/fb.serial"
+    xdotool windowfocus --sync "$WID" 2>/dev/null
+    # the shell is on tty0 alone: type the marker command until the shell runs it
+    for _ in $(seq 60); do
+        grep -q 'X86PC-FB-42' "$OUT/fb.serial" 2>/dev/null && break
+        kill -0 "$XPID" 2>/dev/null || break
+        xdotool type --delay 40 "echo X86PC-FB-\$((6*7)) >/dev/ttyS0"
+        xdotool key Return
+        sleep 10
+    done
+    if grep -q 'X86PC-FB-42' "$OUT/fb.serial" 2>/dev/null; then
+        ok "keys typed into the window reach the shell on the framebuffer console"
+    else
+        bad "keys typed into the window reach the shell on the framebuffer console"
+    fi
+    geom=$(xwininfo -id "$WID" 2>/dev/null | awk '/Width:/ {w=$2} /Height:/ {h=$2} END {print w "x" h}')
+    if [ "$geom" = 1024x768 ]; then ok "the window follows the VBE mode (1024x768)"; else bad "the window follows the VBE mode ($geom)"; fi
+    if same_as_dump fb; then
+        ok "the X screenshot shows the VBE framebuffer as the VGA shows it"
+    else
+        bad "the X screenshot shows the VBE framebuffer as the VGA shows it"
+    fi
+    rows=$(python3 tests/vga/imgcheck.py textrows "$OUT/fb-x.png" 2>/dev/null)
+    if [ "${rows:-0}" -ge 10 ]; then
+        ok "the framebuffer console shows text ($rows rows)"
+    else
+        bad "the framebuffer console shows text (${rows:-0} rows)"
+    fi
+    mon quit
+    wait_exit 10
     if [ "$st" = 0 ]; then ok "quit ends x86pc with status 0"; else bad "quit ends x86pc (status $st)"; fi
 fi
 
