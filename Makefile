@@ -121,9 +121,12 @@ TEST_LIBS_decoder_check := -lcapstone
 test-unit: $(O)/unit_tests
 	$(O)/unit_tests
 
+# The default guest: Debian's i686 kernel and busybox on a disk image, booted through SeaBIOS
+# and SYSLINUX (built from Debian packages by tests/linux/build-guest.sh, cached in tests/cache).
 run: deps
 	$(MAKE) all
-	./x86pc -m 256 $(RUN_ARGS)
+	bash tests/linux/build-guest.sh
+	./x86pc -m 256 -hda tests/cache/guest/disk.img -snapshot $(RUN_ARGS)
 
 test: deps
 	$(MAKE) all

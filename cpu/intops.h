@@ -7,6 +7,7 @@
 #define X86PC_CPU_INTOPS_H
 
 #include "cpu/cpu.h"
+#include "cpu/segfast.h"
 #include "decoder/opcodes.h"
 
 /* a prototype for every handler of the opcode table (-Wmissing-prototypes) */
@@ -55,14 +56,15 @@ static inline void reg_set(Cpu *cpu, int n, unsigned size, uint32_t v)
     }
 }
 
-/* ModRM r/m operand with a register fast path */
+/* ModRM r/m operand with a register fast path, and the inline memory fast path of
+ * cpu/segfast.h */
 static inline int rm_read(Cpu *cpu, const Insn *i, unsigned size, uint32_t *v)
 {
     if (MODRM_MOD(i) == 3) {
         *v = reg_get(cpu, MODRM_RM(i), size);
         return 0;
     }
-    return cpu_read_rm(cpu, i, size, v);
+    return segf_read(cpu, i->seg, segf_ea(cpu, i), size, v);
 }
 /* read for read-modify-write: a memory operand is checked for writing first */
 static inline int rm_read_rmw(Cpu *cpu, const Insn *i, unsigned size, uint32_t *v)
@@ -71,7 +73,7 @@ static inline int rm_read_rmw(Cpu *cpu, const Insn *i, unsigned size, uint32_t *
         *v = reg_get(cpu, MODRM_RM(i), size);
         return 0;
     }
-    return cpu_read_rm_rmw(cpu, i, size, v);
+    return segf_read_rmw(cpu, i, segf_ea(cpu, i), size, v);
 }
 static inline int rm_write(Cpu *cpu, const Insn *i, unsigned size, uint32_t v)
 {
@@ -79,7 +81,7 @@ static inline int rm_write(Cpu *cpu, const Insn *i, unsigned size, uint32_t v)
         reg_set(cpu, MODRM_RM(i), size, v);
         return 0;
     }
-    return cpu_write_rm(cpu, i, size, v);
+    return segf_write(cpu, i->seg, segf_ea(cpu, i), size, v);
 }
 
 /* address-size masks for string, XLAT and LOOP counters */
