@@ -24,13 +24,13 @@ static inline uint32_t alu(Cpu *cpu, int op, unsigned size, uint32_t a, uint32_t
         cpu_set_lazy(cpu, LF_LOGIC, (int)size, r, a, b);
         return r;
     case ALU_ADC:
-        cf = cpu_cf(cpu);
+        cf = lazy_cf(cpu);
         r = (a + b + cf) & m;
         cpu_set_lazy(cpu, LF_ADC, (int)size, r, a, b);
         cpu->s.lf_cf_in = cf;
         return r;
     case ALU_SBB:
-        cf = cpu_cf(cpu);
+        cf = lazy_cf(cpu);
         r = (a - b - cf) & m;
         cpu_set_lazy(cpu, LF_SBB, (int)size, r, a, b);
         cpu->s.lf_cf_in = cf;
@@ -215,7 +215,7 @@ int op_TEST1_Ev(Cpu *cpu, const Insn *i)
 
 static inline void incdec_flags(Cpu *cpu, int kind, unsigned size, uint32_t a, uint32_t r)
 {
-    uint8_t cf = cpu_cf(cpu);
+    uint8_t cf = lazy_cf(cpu);
     cpu_set_lazy(cpu, kind, (int)size, r, a, 1);
     cpu->s.lf_cf_in = cf;
 }

@@ -22,7 +22,7 @@ static inline uint32_t rel_z(const Insn *i)
 
 static inline int jcc(Cpu *cpu, const Insn *i, uint32_t rel)
 {
-    if (!cpu_cond(cpu, insn_cc(i))) {
+    if (!lazy_cond(cpu, insn_cc(i))) {
         return 0;
     }
     return cpu_jump_near(cpu, cpu->s.eip + rel, insn_osize(i));

@@ -242,7 +242,7 @@ static inline int cmov(Cpu *cpu, const Insn *i)
     unsigned sz = insn_osize(i);
     uint32_t v;
     int r = rm_read(cpu, i, sz, &v);
-    if (!r && cpu_cond(cpu, insn_cc(i))) {
+    if (!r && lazy_cond(cpu, insn_cc(i))) {
         reg_set(cpu, MODRM_REG(i), sz, v);
     }
     return r;
@@ -250,7 +250,7 @@ static inline int cmov(Cpu *cpu, const Insn *i)
 
 static inline int setcc(Cpu *cpu, const Insn *i)
 {
-    return rm_write(cpu, i, 1, cpu_cond(cpu, insn_cc(i)) ? 1 : 0);
+    return rm_write(cpu, i, 1, lazy_cond(cpu, insn_cc(i)) ? 1 : 0);
 }
 
 #define CC_FORMS(CC)                                                                               \

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 
 #include "cpu/cpu.h"
+#include "cpu/fastops.h"
 #include "cpu/x87ops.h"
 #include "decoder/decode.h"
 #include "decoder/opcodes.h"
@@ -49,7 +50,7 @@ static OpHandler handler_for(const Cpu *cpu, const Insn *i)
     if ((info->attr & UD) || !(cpu->model->isa_mask & (1u << info->isa)) || !kOpHandlers[i->op]) {
         return op_undefined;
     }
-    return kOpHandlers[i->op];
+    return cpu_fast_handler(i, kOpHandlers[i->op]); /* perf: a specialised form, or the table's */
 }
 
 #define GEN_INVALID UINT32_MAX

@@ -84,6 +84,92 @@ static inline int rm_write(Cpu *cpu, const Insn *i, unsigned size, uint32_t v)
     return segf_write(cpu, i->seg, segf_ea(cpu, i), size, v);
 }
 
+/* Lazy flags read without a call for the common kinds (cpu/flags.c keeps the full rules and
+ * is the fallback): CF, ZF, SF, and the Jcc/SETcc/CMOVcc condition cc. */
+static inline bool lazy_cf(Cpu *cpu)
+{
+    const CpuState *s = &cpu->s;
+    switch (s->lf_op) {
+    case LF_NONE:
+        return (s->eflags & F_CF) != 0;
+    case LF_ADD:
+        return s->lf_res < s->lf_op1;
+    case LF_ADC:
+        return s->lf_cf_in ? s->lf_res <= s->lf_op1 : s->lf_res < s->lf_op1;
+    case LF_SUB:
+        return s->lf_op1 < s->lf_op2;
+    case LF_SBB:
+        return s->lf_cf_in ? s->lf_op1 <= s->lf_op2 : s->lf_op1 < s->lf_op2;
+    case LF_LOGIC:
+        return false;
+    case LF_INC:
+    case LF_DEC:
+    case LF_MUL:
+    case LF_IMUL:
+    case LF_SHL:
+    case LF_SHR:
+    case LF_SAR:
+        return s->lf_cf_in != 0;
+    default:
+        return cpu_cf(cpu);
+    }
+}
+static inline bool lazy_zf(const Cpu *cpu)
+{
+    const CpuState *s = &cpu->s;
+    return s->lf_op == LF_NONE ? (s->eflags & F_ZF) != 0 : s->lf_res == 0;
+}
+static inline bool lazy_sf(const Cpu *cpu)
+{
+    const CpuState *s = &cpu->s;
+    return s->lf_op == LF_NONE ? (s->eflags & F_SF) != 0
+                               : (s->lf_res & size_sign(s->lf_size)) != 0;
+}
+static inline bool lazy_cond(Cpu *cpu, int cc)
+{
+    const CpuState *s = &cpu->s;
+    bool r;
+    switch (cc >> 1) {
+    case 1: /* B */
+        r = lazy_cf(cpu);
+        break;
+    case 2: /* E */
+        r = lazy_zf(cpu);
+        break;
+    case 3: /* BE */
+        if (s->lf_op == LF_SUB) {
+            r = s->lf_op1 <= s->lf_op2;
+        } else {
+            r = lazy_cf(cpu) || lazy_zf(cpu);
+        }
+        break;
+    case 4: /* S */
+        r = lazy_sf(cpu);
+        break;
+    case 6: /* L: SF != OF */
+        if (s->lf_op == LF_SUB) {
+            r = (int32_t)sext(s->lf_op1, s->lf_size) < (int32_t)sext(s->lf_op2, s->lf_size);
+        } else if (s->lf_op == LF_LOGIC) {
+            r = lazy_sf(cpu); /* OF = 0 */
+        } else {
+            return cpu_cond(cpu, cc);
+        }
+        break;
+    case 7: /* LE: ZF or SF != OF */
+        if (s->lf_op == LF_SUB) {
+            r = (int32_t)sext(s->lf_op1, s->lf_size) <= (int32_t)sext(s->lf_op2, s->lf_size);
+        } else if (s->lf_op == LF_LOGIC) {
+            r = lazy_zf(cpu) || lazy_sf(cpu);
+        } else {
+            return cpu_cond(cpu, cc);
+        }
+        break;
+    default: /* O, P */
+        return cpu_cond(cpu, cc);
+    }
+    return r ^ (cc & 1);
+}
+
 /* address-size masks for string, XLAT and LOOP counters */
 static inline uint32_t addr_mask(const Insn *i)
 {

@@ -39,7 +39,7 @@ static uint32_t shift_value(Cpu *cpu, int op, unsigned size, uint32_t v, unsigne
         /* rotate the (bits + 1)-bit quantity CF:v */
         unsigned w = bits + 1, n = c % w;
         uint64_t wm = ((uint64_t)1 << w) - 1;
-        uint64_t x = ((uint64_t)cpu_cf(cpu) << bits) | v;
+        uint64_t x = ((uint64_t)lazy_cf(cpu) << bits) | v;
         if (n) {
             x = op == SH_RCL ? ((x << n) | (x >> (w - n))) & wm : ((x >> n) | (x << (w - n))) & wm;
         }

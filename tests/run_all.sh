@@ -39,15 +39,20 @@ suite "direct linux boot (fake kernel)" bash tests/linuxboot.sh
 suite "acpi power-off" bash tests/acpi_poweroff.sh
 suite "snapshots" bash tests/snapshot.sh
 suite "IDE disk and CD boot" bash tests/guest_boot_disk.sh
+suite "debugger prompt" bash tests/debugger.sh
+suite "gdb stub" bash tests/gdbstub.sh
+suite "debugger fuzz" bash tests/dbgfuzz.sh
 suite "linux guest build" bash tests/linux/smoke.sh
 suite "linux: direct kernel boot" bash tests/linux_boot.sh direct
 suite "linux: disk through SeaBIOS and SYSLINUX" bash tests/linux_boot.sh disk
 suite "linux: CD through SeaBIOS and ISOLINUX" bash tests/linux_boot.sh cdrom
 suite "linux: determinism and snapshot at the prompt" bash tests/linux_extra.sh
-suite "build (san)" build san o/san/unit_tests o/san/tests/cpu_tests o/san/tests/diff_tests
+suite "build (san)" build san o/san/unit_tests o/san/tests/cpu_tests o/san/tests/diff_tests o/san/x86pc
 suite "unit (san)" o/san/unit_tests
 suite "cpu tests (san)" o/san/tests/cpu_tests ../shared/cpu-tests/80286-real
 suite "host-differential (san)" o/san/tests/diff_tests
+suite "debugger fuzz (san)" env X86PC=o/san/x86pc bash tests/dbgfuzz.sh
+suite "guest programs (san)" env X86PC=o/san/x86pc bash tests/run_guest.sh
 
 echo
 if [ $fail -ne 0 ]; then

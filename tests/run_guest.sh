@@ -9,7 +9,7 @@ pass=0
 fail=0
 for asm in tests/guest/*.asm; do
     name=$(basename "$asm" .asm)
-    out=$(timeout 60 ./x86pc -nographic -serial none -bios "o/guest/$name.bin" -debugcon stdio \
+    out=$(timeout 120 "${X86PC:-./x86pc}" -nographic -serial none -bios "o/guest/$name.bin" -debugcon stdio \
         -device isa-debug-exit -no-reboot -m 32 2>&1)
     status=$?
     if [ $status -eq 33 ] && ! grep -q "^not ok" <<<"$out"; then
