@@ -84,8 +84,10 @@ $(O)/%.o: %.c
 
 # ---- ROMs: from Debian's seabios package, never committed ----
 roms/bios.bin: /usr/share/seabios/bios-256k.bin
+	@mkdir -p roms
 	cp $< $@
 roms/vgabios-stdvga.bin: /usr/share/seabios/vgabios-stdvga.bin
+	@mkdir -p roms
 	cp $< $@
 /usr/share/seabios/%.bin:
 	@echo "missing $@: run 'make deps' (Debian package seabios)" >&2; exit 1

@@ -356,7 +356,10 @@ static DecodedBlock *build_block(Cpu *cpu, uint32_t pa, uint32_t d, const Insn *
         di->fn = handler_for(cpu, &insn);
         off += insn.len;
         b->bytes = off - start;
-        if ((kOpTable[insn.op].attr & BLK) || b->n == BLOCK_MAX || off >= 0x1000) {
+        /* POP SS holds off interrupts like MOV SS and STI (BLK): it ends its block too, for
+         * run_block_fast */
+        if ((kOpTable[insn.op].attr & BLK) || insn.op == OPX_POP_SS || b->n == BLOCK_MAX ||
+            off >= 0x1000) {
             break;
         }
         if (decode_insn(&insn, page + off, 0x1000 - off, d != 0) != DEC_OK) {
@@ -366,12 +369,69 @@ static DecodedBlock *build_block(Cpu *cpu, uint32_t pa, uint32_t d, const Insn *
     return b;
 }
 
+/* ---- perf: the block loop of cpu_run when no instruction needs the careful path ----
+ * Runs instructions of a block until it ends, one branches or faults, something becomes
+ * pending, or the clock reaches `stop` (at least one instruction). The bounds are worked out
+ * once per block: the clock allows `stop - ticks` instructions, REP string instructions that
+ * ran several iterations raise PEND_RECHECK (cpu/string.c), and the three instructions that
+ * hold off interrupts (STI, MOV SS, POP SS) always end their block (build_block), so
+ * inhibit_irq can only be set by the last instruction run here, or be set on entry, when only
+ * one instruction runs: each retired instruction then decrements it, as on the careful path. */
+static inline __attribute__((always_inline)) void run_block_fast(Cpu *cpu, const DecodedInsn *di,
+                                                                 uint32_t n, uint64_t stop)
+{
+    CpuState *s = &cpu->s;
+    Clock *clk = cpu->clock;
+    uint64_t t = clk->ticks;
+    if (__builtin_expect(stop - t < n, 0)) {
+        n = stop > t ? (uint32_t)(stop - t) : 1;
+    }
+    if (__builtin_expect(s->inhibit_irq != 0, 0)) {
+        n = 1;
+    }
+    const DecodedInsn *end = di + n;
+    /* cpu_events_pending(): a pending bit other than INTR, or INTR with IF. IF can only go from
+     * 0 to 1 in an instruction that ends its block (STI, POPF, IRET, task switches: BLK), so
+     * the mask taken here serves the whole block (a CLI in it only ends the block early). */
+    uint32_t pmask = (s->eflags & F_IF) ? ~0u : ~PEND_INTR;
+    uint32_t eip = s->eip;
+    for (;;) {
+        uint32_t next = eip + di->insn.len;
+        clk->ticks = ++t;
+        cpu->insn_eip = eip;
+        s->eip = next;
+        if (__builtin_expect(di->fn(cpu, &di->insn), 0)) {
+            s->eip = cpu->insn_eip;
+            cpu_deliver_exception(cpu);
+            return;
+        }
+        cpu->retired++;
+        /* a branch, or an event */
+        if (__builtin_expect(((s->eip ^ next) | (cpu->pending & pmask)) != 0, 0)) {
+            break;
+        }
+        if (++di == end) {
+            break;
+        }
+        eip = next;
+    }
+    if (__builtin_expect(s->inhibit_irq != 0, 0)) {
+        s->inhibit_irq--;
+    }
+}
+/* ---- end perf ---- */
+
 CpuStop cpu_run(Cpu *cpu, uint64_t max_steps)
 {
     CpuState *s = &cpu->s;
     Clock *clk = cpu->clock;
-    uint64_t steps = 0;
-    while (steps < max_steps) {
+    /* every step advances the clock by one tick, and nothing else moves it while the loop
+     * runs: the budget ends at a fixed tick */
+    uint64_t limit = clk->ticks + max_steps;
+    if (limit < clk->ticks) {
+        limit = UINT64_MAX;
+    }
+    while (clk->ticks < limit) {
         if (cpu_events_pending(cpu) || s->halted || cpu->shutdown) {
             int r = handle_events(cpu);
             if (r >= 0) {
@@ -413,7 +473,6 @@ CpuStop cpu_run(Cpu *cpu, uint64_t max_steps)
             cpu->insn_eip = s->eip;
             if (fetch_decode(cpu, lin, &single.insn, &pa)) {
                 clk->ticks++;
-                steps++;
                 s->eip = cpu->insn_eip;
                 cpu_deliver_exception(cpu);
                 if (cpu->dbg.active) {
@@ -442,25 +501,28 @@ CpuStop cpu_run(Cpu *cpu, uint64_t max_steps)
 
         /* Run the block until it ends, branches, or something needs attention. A single-step
          * trap (TF), tracing, or a block not wholly inside the CS limit go one at a time. */
-        uint64_t stop = clk->ticks + (max_steps - steps);
+        uint64_t stop = limit;
         if (clk->next_deadline < stop) {
             stop = clk->next_deadline;
         }
-        uint64_t start_ticks = clk->ticks;
         cpu->blocks_run++;
-        bool careful = (s->eflags & F_TF) || (g_log_mask & (1u << LOG_EXEC)) || cpu->dbg.active ||
+        bool careful = ((s->eflags & F_TF) | (g_log_mask & (1u << LOG_EXEC)) | cpu->dbg.active) ||
                        s->eip + bytes - 1 > s->seg[SEG_CS].limit || s->eip + bytes < s->eip;
         if (careful) {
             n = 1;
             stop = clk->ticks + 1;
         }
         cpu->run_stop = stop;
+        if (!careful) {
+            run_block_fast(cpu, di, n, stop); /* perf */
+            n = 0;
+        }
         for (uint32_t k = 0; k < n; k++, di++) {
             const Insn *insn = &di->insn;
             uint32_t eip = s->eip;
             clk->ticks++;
             cpu->insn_eip = eip;
-            if (careful) {
+            {
                 if (cpu->dbg.active) {
                     cpu_dbg_record(cpu, eip, lin, insn);
                 }
@@ -492,22 +554,7 @@ CpuStop cpu_run(Cpu *cpu, uint64_t max_steps)
                 }
                 break;
             }
-            s->eip = eip + insn->len;
-            if (di->fn(cpu, insn)) {
-                s->eip = cpu->insn_eip;
-                cpu_deliver_exception(cpu);
-                break;
-            }
-            cpu->retired++;
-            if (__builtin_expect(s->inhibit_irq != 0, 0)) {
-                s->inhibit_irq--;
-                break;
-            }
-            if (s->eip != eip + insn->len || cpu_events_pending(cpu) || clk->ticks >= stop) {
-                break;
-            }
         }
-        steps += clk->ticks - start_ticks;
     }
     return CPU_STOP_DEADLINE;
 }

@@ -109,19 +109,27 @@ static int string_iter(Cpu *cpu, const Insn *i, int kind, unsigned size, bool *m
 static int string_op(Cpu *cpu, const Insn *i, int kind, unsigned size)
 {
     Clock *clk = cpu->clock;
+    uint64_t t0 = clk->ticks;
+    int r;
     for (;;) {
         bool more;
-        int r = string_iter(cpu, i, kind, size, &more);
+        r = string_iter(cpu, i, kind, size, &more);
         if (r || !more) {
-            return r;
+            break;
         }
         if (kind == ST_INS || kind == ST_OUTS || cpu_events_pending(cpu) || clk->ticks + 1 >= cpu->run_stop) {
             cpu->s.eip = cpu->insn_eip; /* the loop executes it again */
-            return 0;
+            break;
         }
         cpu->retired++;
         clk->ticks++;
     }
+    if (clk->ticks != t0) {
+        /* the run loop bounded its block by the clock before this instruction: make it look
+         * again (cpu/exec.c run_block_fast) */
+        cpu->pending |= PEND_RECHECK;
+    }
+    return r;
 }
 
 #define STRING_FORMS(NAME, KIND)                                                                   \
