@@ -256,39 +256,19 @@ static const IoOps kApmOps = {apm_read, apm_write, IO_SIZE_1};
 
 static void pm_map(AcpiPmState *s, uint32_t base)
 {
-    Bus *b = s->bus;
     if (base == s->io_base) {
         return;
     }
-    if (s->io_base && s->pio_index >= 0) {
-        for (uint32_t p = s->io_base; p < s->io_base + ACPI_PM_IO_LEN; p++) {
-            if (b->pio_map[p] == s->pio_index + 1) {
-                b->pio_map[p] = 0;
-            }
-        }
-    }
     s->io_base = 0;
-    if (!base) {
+    if (bus_place_pio(s->bus, &s->pio_index, base ? base : BUS_PIO_NOWHERE, ACPI_PM_IO_LEN,
+                      &kPmIoOps, s, "acpi-pm")) {
+        LOG_ONCE(LOG_ACPI, "acpi: no room for the PM block on the bus");
         return;
     }
-    if (s->pio_index < 0) {
-        if (bus_register_pio(b, base, ACPI_PM_IO_LEN, &kPmIoOps, s, "acpi-pm")) {
-            LOG_ONCE(LOG_ACPI, "acpi: no room for the PM block on the bus");
-            return;
-        }
-        s->pio_index = b->npio - 1;
-    } else {
-        b->pio[s->pio_index].base = base;
-        for (uint32_t p = base; p < base + ACPI_PM_IO_LEN; p++) {
-            if (!b->pio_map[p]) {
-                b->pio_map[p] = (uint8_t)(s->pio_index + 1);
-            } else {
-                LOG_ONCE(LOG_ACPI, "acpi: PM block at 0x%x overlaps another device", base);
-            }
-        }
+    if (base) {
+        s->io_base = base;
+        xlog(LOG_ACPI, "acpi: PM block at 0x%04x", base);
     }
-    s->io_base = base;
-    xlog(LOG_ACPI, "acpi: PM block at 0x%04x", base);
 }
 
 static void pm_update_mapping(AcpiPmState *s)

@@ -179,39 +179,20 @@ static void bm_write(void *opaque, uint32_t addr, uint32_t val, unsigned size)
 
 static const IoOps kBmOps = {bm_read, bm_write, 0};
 
-/* Point this device's port region at `addr` (or nowhere): the bus registers regions once, so
- * the map entries of the old range are cleared and the new range filled with the same index.
- * Ports another device already claims are left to it. */
+/* Point the bus-master port region at `addr` (or nowhere). */
 static void bm_map(PiixIdeState *s, uint32_t addr)
 {
-    Bus *b = s->bus;
-    if (s->bm_base != PCI_BAR_UNMAPPED && s->bm_region >= 0) {
-        for (uint32_t p = s->bm_base; p < s->bm_base + 16; p++) {
-            if (b->pio_map[p] == s->bm_region + 1) {
-                b->pio_map[p] = 0;
-            }
-        }
-    }
     s->bm_base = PCI_BAR_UNMAPPED;
-    if (addr == PCI_BAR_UNMAPPED || addr + 16 > 0x10000) {
+    bool nowhere = addr == PCI_BAR_UNMAPPED || addr + 16 > 0x10000;
+    if (bus_place_pio(s->bus, &s->bm_region, nowhere ? BUS_PIO_NOWHERE : addr, 16, &kBmOps, s,
+                      "piix-ide-bm")) {
+        xlog(LOG_IDE, "piix-ide: no room on the bus for the bus master ports");
         return;
     }
-    if (s->bm_region < 0) {
-        if (bus_register_pio(b, addr, 16, &kBmOps, s, "piix-ide-bm")) {
-            xlog(LOG_IDE, "piix-ide: no room on the bus for the bus master ports");
-            return;
-        }
-        s->bm_region = b->npio - 1;
-    } else {
-        b->pio[s->bm_region].base = addr;
-        for (uint32_t p = addr; p < addr + 16; p++) {
-            if (b->pio_map[p] == 0) {
-                b->pio_map[p] = (uint8_t)(s->bm_region + 1);
-            }
-        }
+    if (!nowhere) {
+        s->bm_base = addr;
+        xlog(LOG_IDE, "piix-ide: bus master registers at 0x%04x", addr);
     }
-    s->bm_base = addr;
-    xlog(LOG_IDE, "piix-ide: bus master registers at 0x%04x", addr);
 }
 
 static void piix_ide_bar_map(PciDevice *d, int bar, uint32_t addr)

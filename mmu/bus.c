@@ -55,6 +55,43 @@ int bus_register_pio(Bus *b, uint32_t base, uint32_t len, const IoOps *ops, void
     return 0;
 }
 
+int bus_place_pio(Bus *b, int *region, uint32_t base, uint32_t len, const IoOps *ops, void *opaque,
+                  const char *name)
+{
+    if (*region >= 0) {
+        IoRegion *r = &b->pio[*region];
+        if (r->base != BUS_PIO_NOWHERE) {
+            for (uint32_t p = r->base; p < r->base + r->len; p++) {
+                if (b->pio_map[p] == *region + 1) {
+                    b->pio_map[p] = 0;
+                }
+            }
+        }
+        r->base = BUS_PIO_NOWHERE;
+    }
+    if (base == BUS_PIO_NOWHERE || base + len > 65536 || base + len < base) {
+        return 0;
+    }
+    if (*region < 0) {
+        if (b->npio >= BUS_MAX_REGIONS) {
+            return -1;
+        }
+        *region = b->npio++;
+        b->pio[*region] = (IoRegion){BUS_PIO_NOWHERE, len, ops, opaque, name};
+    }
+    IoRegion *r = &b->pio[*region];
+    r->base = base;
+    r->len = len;
+    for (uint32_t p = base; p < base + len; p++) {
+        if (!b->pio_map[p]) {
+            b->pio_map[p] = (uint8_t)(*region + 1);
+        } else if (b->pio_map[p] != *region + 1) {
+            LOG_ONCE(LOG_IO, "port region %s at 0x%x overlaps another device", name, base);
+        }
+    }
+    return 0;
+}
+
 static bool size_ok(const IoOps *ops, unsigned size)
 {
     return ops->sizes == 0 || (ops->sizes & size);

@@ -68,6 +68,12 @@ void bus_free(Bus *b);
 /* Port I/O. Registration returns 0, or -1 if the table is full. */
 int bus_register_pio(Bus *b, uint32_t base, uint32_t len, const IoOps *ops, void *opaque,
                      const char *name);
+/* A port region that moves (PCI I/O BARs, the ACPI PM block). *region is -1 until the first
+ * placement; a base of BUS_PIO_NOWHERE (or a range past 0xFFFF) removes it from the map. Ports
+ * another region already claims stay with it. Returns 0, or -1 if the table is full. */
+#define BUS_PIO_NOWHERE 0xFFFFFFFFu
+int bus_place_pio(Bus *b, int *region, uint32_t base, uint32_t len, const IoOps *ops, void *opaque,
+                  const char *name);
 uint32_t bus_pio_read(Bus *b, uint32_t port, unsigned size);
 void bus_pio_write(Bus *b, uint32_t port, uint32_t val, unsigned size);
 
