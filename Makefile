@@ -8,7 +8,7 @@ CC ?= gcc
 
 DEBIAN_PKGS := gcc make pkg-config nasm seabios zlib1g-dev libsdl2-dev libslirp-dev \
                libcapstone-dev binutils gdb cpio dosfstools mtools syslinux syslinux-common \
-               isolinux xorriso fdisk
+               isolinux xorriso fdisk xvfb xdotool x11-utils imagemagick
 
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes \
         -Wmissing-prototypes -Wno-missing-field-initializers

@@ -68,7 +68,7 @@ typedef struct CpuModel {
 /* the decoded-instruction cache (cpu/exec.c): straight-line blocks of decoded instructions,
  * direct-mapped by the physical address of their first byte */
 #define BLOCK_MAX 32
-#define BCACHE_BITS 12
+#define BCACHE_BITS 14
 #define BCACHE_SIZE (1u << BCACHE_BITS)
 typedef struct DecodedInsn {
     OpHandler fn;

@@ -8,9 +8,10 @@
  * instruction count on every run (DESIGN.md "Virtual time").
  *
  * Decoded instructions live in straight-line blocks (up to BLOCK_MAX instructions, ending at an
- * instruction the table marks BLK or at the end of the page), in a direct-mapped cache keyed by
- * physical address and the CS D bit; the loop runs through a block without looking anything up
- * again until a branch, an event or a deadline. Each physical page has a generation number; a
+ * instruction the table marks BLK other than a conditional jump, or at the end of the page), in
+ * a direct-mapped cache keyed by physical address and the CS D bit; the loop runs through a
+ * block without looking anything up again until a taken branch, an event or a deadline. A block
+ * holds, per instruction, the table's handler or a specialised one (cpu/fastops.c). Each physical page has a generation number; a
  * write to a page that holds decoded code (the bus reports it through code_write) bumps the
  * generation, which invalidates every block from that page at once (and ends the running block
  * if it wrote its own page). Instructions that straddle two pages are decoded each time.
@@ -331,6 +332,23 @@ static inline uint32_t bcache_index(uint32_t pa)
     return (pa ^ (pa >> BCACHE_BITS) ^ (pa >> 20)) & (BCACHE_SIZE - 1);
 }
 
+/* ---- perf: where decoded blocks end ----
+ * At the instructions the table marks BLK, except the conditional jumps (Jcc): when one is not
+ * taken, the run loop simply goes on with the next instruction of the block (a taken one ends
+ * the run through the EIP check), so straight-line code runs on past it without a new lookup.
+ * POP SS holds off interrupts like MOV SS and STI (both BLK): it ends its block too, so that
+ * run_block_fast only meets inhibit_irq set by the last instruction it ran. */
+static inline bool ends_block(uint16_t op)
+{
+    if ((op >= OPX_JO_Jb && op <= OPX_JG_Jb) || (op >= OPX_JO_Jz && op <= OPX_JG_Jz)) {
+        return false;
+    }
+    return (kOpTable[op].attr & BLK) || op == OPX_POP_SS;
+}
+_Static_assert(OPX_JG_Jb - OPX_JO_Jb == 15 && OPX_JG_Jz - OPX_JO_Jz == 15,
+               "the Jcc forms are contiguous in decoder/opcodes.def");
+/* ---- end perf ---- */
+
 /* Decode a block starting at physical address pa (the first instruction already decoded in
  * *first). Stops at an instruction that ends blocks, at the end of the page, at an instruction
  * that does not decode, or at BLOCK_MAX. */
@@ -356,10 +374,7 @@ static DecodedBlock *build_block(Cpu *cpu, uint32_t pa, uint32_t d, const Insn *
         di->fn = handler_for(cpu, &insn);
         off += insn.len;
         b->bytes = off - start;
-        /* POP SS holds off interrupts like MOV SS and STI (BLK): it ends its block too, for
-         * run_block_fast */
-        if ((kOpTable[insn.op].attr & BLK) || insn.op == OPX_POP_SS || b->n == BLOCK_MAX ||
-            off >= 0x1000) {
+        if (ends_block(insn.op) || b->n == BLOCK_MAX || off >= 0x1000) {
             break;
         }
         if (decode_insn(&insn, page + off, 0x1000 - off, d != 0) != DEC_OK) {

@@ -60,6 +60,32 @@ static inline uint32_t alu32(Cpu *cpu, int op, uint32_t a, uint32_t b)
     }
 }
 
+/* Memory forms are written once as `name(cpu, i, ea)` and come in three flavours by the shape
+ * of the address, chosen at decode time: f_name_b for a 32-bit [base + disp], f_name_bi for
+ * [base + index * scale + disp], f_name_g for anything else (segf_ea). */
+#define MEM3(NAME)                                                                                 \
+    static HOT int f_##NAME##_g(Cpu *cpu, const Insn *i)                                           \
+    {                                                                                              \
+        return NAME(cpu, i, segf_ea(cpu, i));                                                      \
+    }                                                                                              \
+    static HOT int f_##NAME##_b(Cpu *cpu, const Insn *i)                                           \
+    {                                                                                              \
+        return NAME(cpu, i, segf_ea_b(cpu, i));                                                    \
+    }                                                                                              \
+    static HOT int f_##NAME##_bi(Cpu *cpu, const Insn *i)                                          \
+    {                                                                                              \
+        return NAME(cpu, i, segf_ea_bi(cpu, i));                                                   \
+    }
+
+static OpHandler pick_mem(const Insn *i, OpHandler g, OpHandler b, OpHandler bi)
+{
+    if (!(i->flags & INSN_ADDR32) || i->base == EA_NONE) {
+        return g;
+    }
+    return i->index == EA_NONE ? b : bi;
+}
+#define PICK(NAME) pick_mem(i, f_##NAME##_g, f_##NAME##_b, f_##NAME##_bi)
+
 /* ---- the ALU group, 32-bit operand size ---- */
 
 #define FAST_ALU(NAME, OP)                                                                         \
@@ -81,21 +107,21 @@ static inline uint32_t alu32(Cpu *cpu, int op, uint32_t a, uint32_t b)
         }                                                                                          \
         return 0;                                                                                  \
     }                                                                                              \
-    static HOT int f_##NAME##_EvGv_m(Cpu *cpu, const Insn *i)                                      \
+    static inline int NAME##_EvGv_m(Cpu *cpu, const Insn *i, uint32_t ea)                          \
     {                                                                                              \
-        uint32_t b = cpu->s.regs[MODRM_REG(i)], a, ea = segf_ea(cpu, i);                           \
-        int r = OP == FA_CMP ? segf_read(cpu, i->seg, ea, 4, &a)                                   \
-                             : segf_read_rmw(cpu, i, ea, 4, &a);                                   \
+        uint32_t b = cpu->s.regs[MODRM_REG(i)], a;                                                 \
+        int r =                                                                                    \
+            OP == FA_CMP ? segf_read(cpu, i->seg, ea, 4, &a) : segf_read_rmw(cpu, i, ea, 4, &a);   \
         if (r) {                                                                                   \
             return r;                                                                              \
         }                                                                                          \
         uint32_t res = alu32(cpu, OP, a, b);                                                       \
         return OP == FA_CMP ? 0 : segf_write(cpu, i->seg, ea, 4, res);                             \
     }                                                                                              \
-    static HOT int f_##NAME##_GvEv_m(Cpu *cpu, const Insn *i)                                      \
+    static inline int NAME##_GvEv_m(Cpu *cpu, const Insn *i, uint32_t ea)                          \
     {                                                                                              \
         uint32_t b;                                                                                \
-        int r = segf_read(cpu, i->seg, segf_ea(cpu, i), 4, &b);                                    \
+        int r = segf_read(cpu, i->seg, ea, 4, &b);                                                 \
         if (r) {                                                                                   \
             return r;                                                                              \
         }                                                                                          \
@@ -115,11 +141,11 @@ static inline uint32_t alu32(Cpu *cpu, int op, uint32_t a, uint32_t b)
         }                                                                                          \
         return 0;                                                                                  \
     }                                                                                              \
-    static HOT int f_##NAME##_EvI_m(Cpu *cpu, const Insn *i)                                       \
+    static inline int NAME##_EvI_m(Cpu *cpu, const Insn *i, uint32_t ea)                           \
     {                                                                                              \
-        uint32_t a, ea = segf_ea(cpu, i);                                                          \
-        int r = OP == FA_CMP ? segf_read(cpu, i->seg, ea, 4, &a)                                   \
-                             : segf_read_rmw(cpu, i, ea, 4, &a);                                   \
+        uint32_t a;                                                                                \
+        int r =                                                                                    \
+            OP == FA_CMP ? segf_read(cpu, i->seg, ea, 4, &a) : segf_read_rmw(cpu, i, ea, 4, &a);   \
         if (r) {                                                                                   \
             return r;                                                                              \
         }                                                                                          \
@@ -135,11 +161,11 @@ static inline uint32_t alu32(Cpu *cpu, int op, uint32_t a, uint32_t b)
         }                                                                                          \
         return 0;                                                                                  \
     }                                                                                              \
-    static HOT int f_##NAME##_EvIbs_m(Cpu *cpu, const Insn *i)                                     \
+    static inline int NAME##_EvIbs_m(Cpu *cpu, const Insn *i, uint32_t ea)                         \
     {                                                                                              \
-        uint32_t a, ea = segf_ea(cpu, i);                                                          \
-        int r = OP == FA_CMP ? segf_read(cpu, i->seg, ea, 4, &a)                                   \
-                             : segf_read_rmw(cpu, i, ea, 4, &a);                                   \
+        uint32_t a;                                                                                \
+        int r =                                                                                    \
+            OP == FA_CMP ? segf_read(cpu, i->seg, ea, 4, &a) : segf_read_rmw(cpu, i, ea, 4, &a);   \
         if (r) {                                                                                   \
             return r;                                                                              \
         }                                                                                          \
@@ -153,7 +179,11 @@ static inline uint32_t alu32(Cpu *cpu, int op, uint32_t a, uint32_t b)
             cpu->s.regs[R_EAX] = r;                                                                \
         }                                                                                          \
         return 0;                                                                                  \
-    }
+    }                                                                                              \
+    MEM3(NAME##_EvGv_m)                                                                            \
+    MEM3(NAME##_GvEv_m)                                                                            \
+    MEM3(NAME##_EvI_m)                                                                             \
+    MEM3(NAME##_EvIbs_m)
 
 FAST_ALU(ADD, FA_ADD)
 FAST_ALU(OR, FA_OR)
@@ -180,16 +210,17 @@ static HOT int f_TEST_Ev_r(Cpu *cpu, const Insn *i)
     return 0;
 }
 
-static HOT int f_TEST_Ev_m(Cpu *cpu, const Insn *i)
+static inline int TEST_Ev_m(Cpu *cpu, const Insn *i, uint32_t ea)
 {
     uint32_t a, b = i->imm;
-    int r = segf_read(cpu, i->seg, segf_ea(cpu, i), 4, &a);
+    int r = segf_read(cpu, i->seg, ea, 4, &a);
     if (r) {
         return r;
     }
     cpu_set_lazy(cpu, LF_LOGIC, 4, a & b, a, b);
     return 0;
 }
+MEM3(TEST_Ev_m)
 
 static HOT int f_TEST_eAXIz(Cpu *cpu, const Insn *i)
 {
@@ -227,10 +258,11 @@ static HOT int f_MOV_EvGv_r(Cpu *cpu, const Insn *i)
     return 0;
 }
 
-static HOT int f_MOV_EvGv_m(Cpu *cpu, const Insn *i)
+static inline int MOV_EvGv_m(Cpu *cpu, const Insn *i, uint32_t ea)
 {
-    return segf_write(cpu, i->seg, segf_ea(cpu, i), 4, cpu->s.regs[MODRM_REG(i)]);
+    return segf_write(cpu, i->seg, ea, 4, cpu->s.regs[MODRM_REG(i)]);
 }
+MEM3(MOV_EvGv_m)
 
 static HOT int f_MOV_GvEv_r(Cpu *cpu, const Insn *i)
 {
@@ -238,30 +270,34 @@ static HOT int f_MOV_GvEv_r(Cpu *cpu, const Insn *i)
     return 0;
 }
 
-static HOT int f_MOV_GvEv_m(Cpu *cpu, const Insn *i)
+static inline int MOV_GvEv_m(Cpu *cpu, const Insn *i, uint32_t ea)
 {
     uint32_t v;
-    int r = segf_read(cpu, i->seg, segf_ea(cpu, i), 4, &v);
+    int r = segf_read(cpu, i->seg, ea, 4, &v);
     if (!r) {
         cpu->s.regs[MODRM_REG(i)] = v;
     }
     return r;
 }
 
-static HOT int f_MOV_EbGb_m(Cpu *cpu, const Insn *i)
-{
-    return segf_write(cpu, i->seg, segf_ea(cpu, i), 1, cpu_reg8(cpu, MODRM_REG(i)));
-}
+MEM3(MOV_GvEv_m)
 
-static HOT int f_MOV_GbEb_m(Cpu *cpu, const Insn *i)
+static inline int MOV_EbGb_m(Cpu *cpu, const Insn *i, uint32_t ea)
+{
+    return segf_write(cpu, i->seg, ea, 1, cpu_reg8(cpu, MODRM_REG(i)));
+}
+MEM3(MOV_EbGb_m)
+
+static inline int MOV_GbEb_m(Cpu *cpu, const Insn *i, uint32_t ea)
 {
     uint32_t v;
-    int r = segf_read(cpu, i->seg, segf_ea(cpu, i), 1, &v);
+    int r = segf_read(cpu, i->seg, ea, 1, &v);
     if (!r) {
         cpu_set_reg8(cpu, MODRM_REG(i), (uint8_t)v);
     }
     return r;
 }
+MEM3(MOV_GbEb_m)
 
 static HOT int f_MOV_ZvIv(Cpu *cpu, const Insn *i)
 {
@@ -269,10 +305,11 @@ static HOT int f_MOV_ZvIv(Cpu *cpu, const Insn *i)
     return 0;
 }
 
-static HOT int f_MOV_EvIz_m(Cpu *cpu, const Insn *i)
+static inline int MOV_EvIz_m(Cpu *cpu, const Insn *i, uint32_t ea)
 {
-    return segf_write(cpu, i->seg, segf_ea(cpu, i), 4, i->imm);
+    return segf_write(cpu, i->seg, ea, 4, i->imm);
 }
+MEM3(MOV_EvIz_m)
 
 static HOT int f_MOVZX_GvEb_r(Cpu *cpu, const Insn *i)
 {
@@ -280,37 +317,39 @@ static HOT int f_MOVZX_GvEb_r(Cpu *cpu, const Insn *i)
     return 0;
 }
 
-static HOT int f_MOVZX_GvEb_m(Cpu *cpu, const Insn *i)
+static inline int MOVZX_GvEb_m(Cpu *cpu, const Insn *i, uint32_t ea)
 {
     uint32_t v;
-    int r = segf_read(cpu, i->seg, segf_ea(cpu, i), 1, &v);
+    int r = segf_read(cpu, i->seg, ea, 1, &v);
     if (!r) {
         cpu->s.regs[MODRM_REG(i)] = v;
     }
     return r;
 }
+MEM3(MOVZX_GvEb_m)
 
-static HOT int f_MOVZX_GvEw_m(Cpu *cpu, const Insn *i)
+static inline int MOVZX_GvEw_m(Cpu *cpu, const Insn *i, uint32_t ea)
 {
     uint32_t v;
-    int r = segf_read(cpu, i->seg, segf_ea(cpu, i), 2, &v);
+    int r = segf_read(cpu, i->seg, ea, 2, &v);
     if (!r) {
         cpu->s.regs[MODRM_REG(i)] = v;
     }
     return r;
 }
+MEM3(MOVZX_GvEw_m)
 
-static HOT int f_LEA(Cpu *cpu, const Insn *i)
+static inline int LEA_m(Cpu *cpu, const Insn *i, uint32_t ea)
 {
-    cpu->s.regs[MODRM_REG(i)] = segf_ea(cpu, i);
+    cpu->s.regs[MODRM_REG(i)] = ea;
     return 0;
 }
+MEM3(LEA_m)
 
 /* ---- shifts by an immediate, register operand (cpu/shift.c's shift_value at size 4) ---- */
 
-static HOT int f_SHL_EvIb_r(Cpu *cpu, const Insn *i)
+static inline int shl_r(Cpu *cpu, const Insn *i, unsigned c)
 {
-    unsigned c = i->imm & 0x1F;
     if (c) {
         uint32_t *d = &cpu->s.regs[MODRM_RM(i)];
         uint32_t v = *d, res = v << c;
@@ -321,9 +360,8 @@ static HOT int f_SHL_EvIb_r(Cpu *cpu, const Insn *i)
     return 0;
 }
 
-static HOT int f_SHR_EvIb_r(Cpu *cpu, const Insn *i)
+static inline int shr_r(Cpu *cpu, const Insn *i, unsigned c)
 {
-    unsigned c = i->imm & 0x1F;
     if (c) {
         uint32_t *d = &cpu->s.regs[MODRM_RM(i)];
         uint32_t v = *d, res = v >> c;
@@ -334,9 +372,8 @@ static HOT int f_SHR_EvIb_r(Cpu *cpu, const Insn *i)
     return 0;
 }
 
-static HOT int f_SAR_EvIb_r(Cpu *cpu, const Insn *i)
+static inline int sar_r(Cpu *cpu, const Insn *i, unsigned c)
 {
-    unsigned c = i->imm & 0x1F;
     if (c) {
         uint32_t *d = &cpu->s.regs[MODRM_RM(i)];
         uint32_t v = *d;
@@ -348,6 +385,108 @@ static HOT int f_SAR_EvIb_r(Cpu *cpu, const Insn *i)
     }
     return 0;
 }
+
+#define SHIFT_COUNTS(NAME, FN)                                                                     \
+    static HOT int f_##NAME##_EvIb_r(Cpu *cpu, const Insn *i)                                      \
+    {                                                                                              \
+        return FN(cpu, i, i->imm & 0x1F);                                                          \
+    }                                                                                              \
+    static HOT int f_##NAME##_Ev1_r(Cpu *cpu, const Insn *i)                                       \
+    {                                                                                              \
+        return FN(cpu, i, 1);                                                                      \
+    }                                                                                              \
+    static HOT int f_##NAME##_EvCL_r(Cpu *cpu, const Insn *i)                                      \
+    {                                                                                              \
+        return FN(cpu, i, cpu->s.regs[R_ECX] & 0x1F);                                              \
+    }
+SHIFT_COUNTS(SHL, shl_r)
+SHIFT_COUNTS(SHR, shr_r)
+SHIFT_COUNTS(SAR, sar_r)
+
+/* ---- CMOVcc (the source is read, and may fault, whatever the condition), SETcc, MOVZX/MOVSX
+ * with a register source (cpu/data.c) ---- */
+
+#define FAST_CMOV(CC, N)                                                                           \
+    static HOT int f_CMOV##CC##_r(Cpu *cpu, const Insn *i)                                         \
+    {                                                                                              \
+        uint32_t v = cpu->s.regs[MODRM_RM(i)];                                                     \
+        if (lazy_cond(cpu, N)) {                                                                   \
+            cpu->s.regs[MODRM_REG(i)] = v;                                                         \
+        }                                                                                          \
+        return 0;                                                                                  \
+    }                                                                                              \
+    static inline int CMOV##CC##_m(Cpu *cpu, const Insn *i, uint32_t ea)                           \
+    {                                                                                              \
+        uint32_t v;                                                                                \
+        int r = segf_read(cpu, i->seg, ea, 4, &v);                                                 \
+        if (!r && lazy_cond(cpu, N)) {                                                             \
+            cpu->s.regs[MODRM_REG(i)] = v;                                                         \
+        }                                                                                          \
+        return r;                                                                                  \
+    }                                                                                              \
+    MEM3(CMOV##CC##_m)                                                                             \
+    static HOT int f_SET##CC##_r(Cpu *cpu, const Insn *i)                                          \
+    {                                                                                              \
+        cpu_set_reg8(cpu, MODRM_RM(i), lazy_cond(cpu, N) ? 1 : 0);                                 \
+        return 0;                                                                                  \
+    }                                                                                              \
+    static inline int SET##CC##_m(Cpu *cpu, const Insn *i, uint32_t ea)                            \
+    {                                                                                              \
+        return segf_write(cpu, i->seg, ea, 1, lazy_cond(cpu, N) ? 1 : 0);                          \
+    }                                                                                              \
+    MEM3(SET##CC##_m)
+FAST_CMOV(B, 2)
+FAST_CMOV(AE, 3)
+FAST_CMOV(E, 4)
+FAST_CMOV(NE, 5)
+FAST_CMOV(BE, 6)
+FAST_CMOV(A, 7)
+FAST_CMOV(S, 8)
+FAST_CMOV(NS, 9)
+FAST_CMOV(L, 12)
+FAST_CMOV(GE, 13)
+FAST_CMOV(LE, 14)
+FAST_CMOV(G, 15)
+
+static HOT int f_MOVZX_GvEw_r(Cpu *cpu, const Insn *i)
+{
+    cpu->s.regs[MODRM_REG(i)] = cpu->s.regs[MODRM_RM(i)] & 0xFFFFu;
+    return 0;
+}
+
+static HOT int f_MOVSX_GvEb_r(Cpu *cpu, const Insn *i)
+{
+    cpu->s.regs[MODRM_REG(i)] = sext(cpu_reg8(cpu, MODRM_RM(i)), 1);
+    return 0;
+}
+
+static HOT int f_MOVSX_GvEw_r(Cpu *cpu, const Insn *i)
+{
+    cpu->s.regs[MODRM_REG(i)] = sext(cpu->s.regs[MODRM_RM(i)] & 0xFFFFu, 2);
+    return 0;
+}
+
+static inline int MOVSX_GvEb_m(Cpu *cpu, const Insn *i, uint32_t ea)
+{
+    uint32_t v;
+    int r = segf_read(cpu, i->seg, ea, 1, &v);
+    if (!r) {
+        cpu->s.regs[MODRM_REG(i)] = sext(v, 1);
+    }
+    return r;
+}
+MEM3(MOVSX_GvEb_m)
+
+static inline int MOVSX_GvEw_m(Cpu *cpu, const Insn *i, uint32_t ea)
+{
+    uint32_t v;
+    int r = segf_read(cpu, i->seg, ea, 2, &v);
+    if (!r) {
+        cpu->s.regs[MODRM_REG(i)] = sext(v, 2);
+    }
+    return r;
+}
+MEM3(MOVSX_GvEw_m)
 
 /* ---- multiplication (cpu/muldiv.c at size 4) ---- */
 
@@ -394,15 +533,16 @@ static HOT int f_MUL_Ev_r(Cpu *cpu, const Insn *i)
     return 0;
 }
 
-static HOT int f_MUL_Ev_m(Cpu *cpu, const Insn *i)
+static inline int MUL_Ev_m(Cpu *cpu, const Insn *i, uint32_t ea)
 {
     uint32_t v;
-    int r = segf_read(cpu, i->seg, segf_ea(cpu, i), 4, &v);
+    int r = segf_read(cpu, i->seg, ea, 4, &v);
     if (!r) {
         mul32(cpu, v);
     }
     return r;
 }
+MEM3(MUL_Ev_m)
 
 /* ---- near branches, 32-bit operand size (cpu/branch.c) ---- */
 
@@ -517,13 +657,13 @@ static HOT int f_RET(Cpu *cpu, const Insn *i)
 
 #define ALU_CASES(NAME)                                                                            \
     case OPX_##NAME##_EvGv:                                                                        \
-        return reg ? f_##NAME##_EvGv_r : f_##NAME##_EvGv_m;                                        \
+        return reg ? f_##NAME##_EvGv_r : PICK(NAME##_EvGv_m);                                      \
     case OPX_##NAME##_GvEv:                                                                        \
-        return reg ? f_##NAME##_GvEv_r : f_##NAME##_GvEv_m;                                        \
+        return reg ? f_##NAME##_GvEv_r : PICK(NAME##_GvEv_m);                                      \
     case OPX_##NAME##_EvIz:                                                                        \
-        return reg ? f_##NAME##_EvI_r : f_##NAME##_EvI_m;                                          \
+        return reg ? f_##NAME##_EvI_r : PICK(NAME##_EvI_m);                                        \
     case OPX_##NAME##_EvIbs:                                                                       \
-        return reg ? f_##NAME##_EvIbs_r : f_##NAME##_EvIbs_m;                                      \
+        return reg ? f_##NAME##_EvIbs_r : PICK(NAME##_EvIbs_m);                                    \
     case OPX_##NAME##_eAXIz:                                                                       \
         return f_##NAME##_eAXIz;
 
@@ -532,6 +672,14 @@ static HOT int f_RET(Cpu *cpu, const Insn *i)
         return f_J##CC##_Jb;                                                                       \
     case OPX_J##CC##_Jz:                                                                           \
         return f_J##CC##_Jz;
+
+#define CMOV_CASES(CC)                                                                             \
+    case OPX_CMOV##CC:                                                                             \
+        return reg ? f_CMOV##CC##_r : PICK(CMOV##CC##_m);
+
+#define SET_CASES(CC)                                                                              \
+    case OPX_SET##CC:                                                                              \
+        return reg ? f_SET##CC##_r : PICK(SET##CC##_m);
 
 OpHandler cpu_fast_handler(const Insn *i, OpHandler generic)
 {
@@ -542,9 +690,21 @@ OpHandler cpu_fast_handler(const Insn *i, OpHandler generic)
     /* forms whose operand size does not matter here */
     switch (i->op) {
     case OPX_MOV_EbGb:
-        return reg ? generic : f_MOV_EbGb_m;
+        return reg ? generic : PICK(MOV_EbGb_m);
     case OPX_MOV_GbEb:
-        return reg ? generic : f_MOV_GbEb_m;
+        return reg ? generic : PICK(MOV_GbEb_m);
+        SET_CASES(B)
+        SET_CASES(AE)
+        SET_CASES(E)
+        SET_CASES(NE)
+        SET_CASES(BE)
+        SET_CASES(A)
+        SET_CASES(S)
+        SET_CASES(NS)
+        SET_CASES(L)
+        SET_CASES(GE)
+        SET_CASES(LE)
+        SET_CASES(G)
     default:
         break;
     }
@@ -575,7 +735,7 @@ OpHandler cpu_fast_handler(const Insn *i, OpHandler generic)
     case OPX_TEST_EvGv:
         return reg ? f_TEST_EvGv_r : generic;
     case OPX_TEST_Ev:
-        return reg ? f_TEST_Ev_r : f_TEST_Ev_m;
+        return reg ? f_TEST_Ev_r : PICK(TEST_Ev_m);
     case OPX_TEST_eAXIz:
         return f_TEST_eAXIz;
     case OPX_INC_Zv:
@@ -583,19 +743,19 @@ OpHandler cpu_fast_handler(const Insn *i, OpHandler generic)
     case OPX_DEC_Zv:
         return f_DEC_Zv;
     case OPX_MOV_EvGv:
-        return reg ? f_MOV_EvGv_r : f_MOV_EvGv_m;
+        return reg ? f_MOV_EvGv_r : PICK(MOV_EvGv_m);
     case OPX_MOV_GvEv:
-        return reg ? f_MOV_GvEv_r : f_MOV_GvEv_m;
+        return reg ? f_MOV_GvEv_r : PICK(MOV_GvEv_m);
     case OPX_MOV_ZvIv:
         return f_MOV_ZvIv;
     case OPX_MOV_EvIz:
-        return reg ? generic : f_MOV_EvIz_m;
+        return reg ? generic : PICK(MOV_EvIz_m);
     case OPX_MOVZX_GvEb:
-        return reg ? f_MOVZX_GvEb_r : f_MOVZX_GvEb_m;
+        return reg ? f_MOVZX_GvEb_r : PICK(MOVZX_GvEb_m);
     case OPX_MOVZX_GvEw:
-        return reg ? generic : f_MOVZX_GvEw_m;
+        return reg ? f_MOVZX_GvEw_r : PICK(MOVZX_GvEw_m);
     case OPX_LEA:
-        return f_LEA;
+        return PICK(LEA_m);
     case OPX_SHL_EvIb:
     case OPX_SAL_EvIb:
         return reg ? f_SHL_EvIb_r : generic;
@@ -603,6 +763,36 @@ OpHandler cpu_fast_handler(const Insn *i, OpHandler generic)
         return reg ? f_SHR_EvIb_r : generic;
     case OPX_SAR_EvIb:
         return reg ? f_SAR_EvIb_r : generic;
+    case OPX_SHL_Ev1:
+    case OPX_SAL_Ev1:
+        return reg ? f_SHL_Ev1_r : generic;
+    case OPX_SHR_Ev1:
+        return reg ? f_SHR_Ev1_r : generic;
+    case OPX_SAR_Ev1:
+        return reg ? f_SAR_Ev1_r : generic;
+    case OPX_SHL_EvCL:
+    case OPX_SAL_EvCL:
+        return reg ? f_SHL_EvCL_r : generic;
+    case OPX_SHR_EvCL:
+        return reg ? f_SHR_EvCL_r : generic;
+    case OPX_SAR_EvCL:
+        return reg ? f_SAR_EvCL_r : generic;
+        CMOV_CASES(B)
+        CMOV_CASES(AE)
+        CMOV_CASES(E)
+        CMOV_CASES(NE)
+        CMOV_CASES(BE)
+        CMOV_CASES(A)
+        CMOV_CASES(S)
+        CMOV_CASES(NS)
+        CMOV_CASES(L)
+        CMOV_CASES(GE)
+        CMOV_CASES(LE)
+        CMOV_CASES(G)
+    case OPX_MOVSX_GvEb:
+        return reg ? f_MOVSX_GvEb_r : PICK(MOVSX_GvEb_m);
+    case OPX_MOVSX_GvEw:
+        return reg ? f_MOVSX_GvEw_r : PICK(MOVSX_GvEw_m);
     case OPX_IMUL_GvEvIbs:
         return reg ? f_IMUL_GvEvIbs_r : generic;
     case OPX_IMUL_GvEvIz:
@@ -610,7 +800,7 @@ OpHandler cpu_fast_handler(const Insn *i, OpHandler generic)
     case OPX_IMUL_GvEv:
         return reg ? f_IMUL_GvEv_r : generic;
     case OPX_MUL_Ev:
-        return reg ? f_MUL_Ev_r : f_MUL_Ev_m;
+        return reg ? f_MUL_Ev_r : PICK(MUL_Ev_m);
     case OPX_JMP_Jb:
         return f_JMP_Jb;
     case OPX_JMP_Jz:

@@ -10,6 +10,8 @@
  */
 #include "cpu/fp80.h"
 
+#include <math.h>
+
 #include "cpu/fp80_internal.h"
 
 int fp80i_kind(Float80 a)
@@ -500,21 +502,29 @@ Float80 fp80_div(Fp80Ctx *c, Float80 a, Float80 b)
 }
 
 /* floor(sqrt(n)) for n < 2^128, and the remainder n - root^2 */
-static uint64_t isqrt128(u128 n, u128 *rem_out)
+/* floor(sqrt(n)) and n - floor(sqrt(n))^2 for 2^126 <= n < 2^128 (a normalised significand).
+ * A double-precision estimate (IEEE sqrt is correctly rounded, so it is the same on every host)
+ * and one integer Newton step land within one of the root; the last two loops make the result
+ * exact whatever the estimate was (it only decides how many steps they take), so the answer
+ * never depends on host floating point. The bit-by-bit method it replaces took ~1,600 host
+ * instructions; tests/unit/test_fp80.c checks the two agree. */
+uint64_t fp80i_isqrt128(u128 n, u128 *rem_out)
 {
-    u128 r = 0, rem = 0;
-    for (int i = 0; i < 64; i++) {
-        rem = (rem << 2) | (n >> 126);
-        n <<= 2;
-        u128 t = (r << 2) | 1;
-        r <<= 1;
-        if (rem >= t) {
-            rem -= t;
-            r |= 1;
-        }
+    double est = sqrt((double)n);
+    uint64_t r = est >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)est;
+    if (r < (1ull << 63)) {
+        r = 1ull << 63; /* the root of n >= 2^126 is at least 2^63 */
     }
-    *rem_out = rem;
-    return (uint64_t)r;
+    u128 nr = ((u128)r + n / r) >> 1; /* Newton: never below the root, at most 2^64 */
+    r = nr > UINT64_MAX ? UINT64_MAX : (uint64_t)nr;
+    while ((u128)r * r > n) {
+        r--;
+    }
+    while (r != UINT64_MAX && (u128)(r + 1) * (r + 1) <= n) {
+        r++;
+    }
+    *rem_out = n - (u128)r * r;
+    return r;
 }
 
 Float80 fp80_sqrt(Fp80Ctx *c, Float80 a)
@@ -546,7 +556,7 @@ Float80 fp80_sqrt(Fp80Ctx *c, Float80 a)
     int k = (e & 1) ? 63 : 64;      /* makes e - k even */
     u128 n = (u128)ua.mant << k;
     u128 rem;
-    uint64_t r = isqrt128(n, &rem);
+    uint64_t r = fp80i_isqrt128(n, &rem);
     u128 sig = ((u128)r << 64);
     if (rem) {
         sig |= rem > r ? 0x8000000000000001ull : 1;

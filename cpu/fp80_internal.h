@@ -47,5 +47,7 @@ Float80 fp80i_invalid(Fp80Ctx *c);
 Float80 fp80i_nan1(Fp80Ctx *c, Float80 a);
 Float80 fp80i_nan2(Fp80Ctx *c, Float80 a, int ka, Float80 b, int kb);
 int fp80i_denormal_check(Fp80Ctx *c, int ka, int kb);
+/* floor(sqrt(n)) for 2^126 <= n < 2^128, and the remainder n - root^2 */
+uint64_t fp80i_isqrt128(u128 n, u128 *rem_out);
 
 #endif

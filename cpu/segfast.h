@@ -9,7 +9,8 @@
  *     and the last byte within the limit. For a flat segment (limit 4 GB) that is the compare
  *     of a register with a constant.
  *   - #AC: an aligned access, or CR0.AM clear, cannot raise it.
- *   - Paging: the inline TLB access of mmu/mmu.h (which takes its own slow path on a miss).
+ *   - Paging: a hit in the read or write TLB (the lookup of mmu/mmu.h's inline accesses), else
+ *     mmu_read/mmu_write, which take their own slow path.
  */
 #ifndef X86PC_CPU_SEGFAST_H
 #define X86PC_CPU_SEGFAST_H
@@ -37,7 +38,16 @@ static inline bool segf_align_ok(const Cpu *cpu, uint32_t lin, unsigned size)
     return !(lin & (size - 1)) || !(cpu->s.cr0 & CR0_AM);
 }
 
-/* offset of the ModRM memory operand (the same sum as cpu_ea) */
+/* offset of the ModRM memory operand (the same sum as cpu_ea); the _b and _bi forms are for a
+ * 32-bit address with a base register and no index, and with both */
+static inline uint32_t segf_ea_b(const Cpu *cpu, const Insn *i)
+{
+    return cpu->s.regs[i->base & 7] + i->disp;
+}
+static inline uint32_t segf_ea_bi(const Cpu *cpu, const Insn *i)
+{
+    return cpu->s.regs[i->base & 7] + (cpu->s.regs[i->index & 7] << (i->scale & 3)) + i->disp;
+}
 static inline uint32_t segf_ea(const Cpu *cpu, const Insn *i)
 {
     uint32_t ea = i->disp;
@@ -50,12 +60,45 @@ static inline uint32_t segf_ea(const Cpu *cpu, const Insn *i)
     return (i->flags & INSN_ADDR32) ? ea : (ea & 0xFFFFu);
 }
 
+/* The TLB entry that serves an access at lin (mmu_read/mmu_write's lookup, with the CPL taken
+ * from the CPU state the MMU also reads): NULL unless it hits for all `size` bytes. */
+static inline const TlbEntry *segf_tlb(const Cpu *cpu, const TlbEntry (*tlb)[TLB_SIZE],
+                                       uint32_t lin, unsigned size)
+{
+    const TlbEntry *e = &tlb[cpu->s.cpl == 3][(lin >> 12) & (TLB_SIZE - 1)];
+    if (SEGF_LIKELY(e->tag == (lin & ~0xFFFu) && (lin & 0xFFF) <= 0x1000 - size)) {
+        return e;
+    }
+    return NULL;
+}
+
+static inline uint32_t segf_load(const TlbEntry *e, uint32_t lin, unsigned size)
+{
+    const uint8_t *h = (const uint8_t *)(e->addend + lin);
+    if (size == 1) {
+        return *h;
+    }
+    if (size == 2) {
+        uint16_t v16;
+        memcpy(&v16, h, 2);
+        return v16;
+    }
+    uint32_t v32;
+    memcpy(&v32, h, 4);
+    return v32;
+}
+
 static inline int segf_read(Cpu *cpu, int seg, uint32_t off, unsigned size, uint32_t *v)
 {
     const SegReg *sr = &cpu->s.seg[seg];
     if (SEGF_LIKELY(segf_ok(cpu, sr, off, size, SEGF_RD_MASK, SEGF_RD_WANT))) {
         uint32_t lin = sr->base + off;
         if (SEGF_LIKELY(segf_align_ok(cpu, lin, size))) {
+            const TlbEntry *e = segf_tlb(cpu, cpu->mmu.rd, lin, size);
+            if (SEGF_LIKELY(e != NULL)) {
+                *v = segf_load(e, lin, size);
+                return 0;
+            }
             return mmu_read(&cpu->mmu, lin, size, v);
         }
     }
@@ -68,6 +111,19 @@ static inline int segf_write(Cpu *cpu, int seg, uint32_t off, unsigned size, uin
     if (SEGF_LIKELY(segf_ok(cpu, sr, off, size, SEGF_WR_MASK, SEGF_WR_WANT))) {
         uint32_t lin = sr->base + off;
         if (SEGF_LIKELY(segf_align_ok(cpu, lin, size))) {
+            const TlbEntry *e = segf_tlb(cpu, cpu->mmu.wr, lin, size);
+            if (SEGF_LIKELY(e != NULL)) {
+                uint8_t *h = (uint8_t *)(e->addend + lin);
+                if (size == 1) {
+                    *h = (uint8_t)v;
+                } else if (size == 2) {
+                    uint16_t v16 = (uint16_t)v;
+                    memcpy(h, &v16, 2);
+                } else {
+                    memcpy(h, &v, 4);
+                }
+                return 0;
+            }
             return mmu_write(&cpu->mmu, lin, size, v);
         }
     }
@@ -76,16 +132,17 @@ static inline int segf_write(Cpu *cpu, int seg, uint32_t off, unsigned size, uin
 
 /* Read for read-modify-write: a hit in the write TLB shows the store will succeed (what
  * cpu_read_rm_rmw's probe establishes), then the read goes through the read TLB as usual. */
-static inline int segf_read_rmw(Cpu *cpu, const Insn *i, uint32_t off, unsigned size,
-                                uint32_t *v)
+static inline int segf_read_rmw(Cpu *cpu, const Insn *i, uint32_t off, unsigned size, uint32_t *v)
 {
     const SegReg *sr = &cpu->s.seg[i->seg];
     if (SEGF_LIKELY(segf_ok(cpu, sr, off, size, SEGF_WR_MASK, SEGF_WR_WANT))) {
         uint32_t lin = sr->base + off;
-        const Mmu *m = &cpu->mmu;
-        const TlbEntry *e = &m->wr[mmu_user(m)][(lin >> 12) & (TLB_SIZE - 1)];
-        if (SEGF_LIKELY(segf_align_ok(cpu, lin, size) && e->tag == (lin & ~0xFFFu) &&
-                        (lin & 0xFFF) <= 0x1000 - size)) {
+        if (SEGF_LIKELY(segf_align_ok(cpu, lin, size) && segf_tlb(cpu, cpu->mmu.wr, lin, size))) {
+            const TlbEntry *e = segf_tlb(cpu, cpu->mmu.rd, lin, size);
+            if (SEGF_LIKELY(e != NULL)) {
+                *v = segf_load(e, lin, size);
+                return 0;
+            }
             return mmu_read(&cpu->mmu, lin, size, v);
         }
     }

@@ -400,8 +400,8 @@ static void vbe_write(VgaState *s, uint16_t v)
                 }
             }
         }
-        s->vbe[VBE_ENABLE] = v & (VBE_ENABLED | VBE_GETCAPS | VBE_8BIT_DAC | VBE_LFB_ENABLED |
-                                  VBE_NOCLEARMEM);
+        s->vbe[VBE_ENABLE] =
+            v & (VBE_ENABLED | VBE_GETCAPS | VBE_8BIT_DAC | VBE_LFB_ENABLED | VBE_NOCLEARMEM);
         break;
     }
     case VBE_BANK:
@@ -547,7 +547,7 @@ uint8_t vga_mem_read(VgaState *s, uint32_t off)
         if (s->gr[7] & (1u << p)) {
             uint8_t lp = (uint8_t)(s->latch >> (8 * p));
             uint8_t want = (s->gr[2] & (1u << p)) ? 0xFF : 0x00;
-            r &= (uint8_t)~(lp ^ want);
+            r &= (uint8_t) ~(lp ^ want);
         }
     }
     return r;

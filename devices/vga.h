@@ -92,11 +92,11 @@ typedef struct VgaState {
     Bus *bus;
     Clock *clock;
     /* change detection for the display */
-    uint32_t regs_gen;      /* bumped by every register or palette write */
-    uint32_t seen_gen;      /* regs_gen at the last render */
-    uint8_t *shadow;        /* vram as of the last render (the displayed range only) */
+    uint32_t regs_gen; /* bumped by every register or palette write */
+    uint32_t seen_gen; /* regs_gen at the last render */
+    uint8_t *shadow;   /* vram as of the last render (the displayed range only) */
     uint32_t shadow_lo, shadow_hi;
-    int seen_blink;         /* blink phase at the last render, -1 if none */
+    int seen_blink; /* blink phase at the last render, -1 if none */
 } VgaState;
 
 int vga_init(VgaState *s, Bus *bus, PciBus *pci, Clock *clock, SnapRegistry *reg, uint8_t devfn);

@@ -95,14 +95,14 @@ void vga_frame_free(VgaFrame *f)
 /* ---- the CRTC's scan of a VGA mode ---- */
 
 typedef struct Scan {
-    unsigned cols;       /* character clocks per line (CR1 + 1) */
-    unsigned char_dots;  /* 8 or 9 */
-    unsigned dot_mult;   /* 2 with the half dot clock (SR1 bit 3) */
-    unsigned lines;      /* vertical display end */
-    unsigned msl;        /* maximum scan line (CR9) */
-    bool dbl;            /* double scanning (CR9 bit 7) */
-    unsigned start;      /* start address */
-    unsigned offset;     /* counter advance per row */
+    unsigned cols;      /* character clocks per line (CR1 + 1) */
+    unsigned char_dots; /* 8 or 9 */
+    unsigned dot_mult;  /* 2 with the half dot clock (SR1 bit 3) */
+    unsigned lines;     /* vertical display end */
+    unsigned msl;       /* maximum scan line (CR9) */
+    bool dbl;           /* double scanning (CR9 bit 7) */
+    unsigned start;     /* start address */
+    unsigned offset;    /* counter advance per row */
     unsigned line_compare;
 } Scan;
 
@@ -156,8 +156,8 @@ static uint64_t vframe(const VgaState *s, uint64_t now_ns)
     return now_ns / vga_frame_ns(s, NULL, NULL, NULL, NULL, NULL);
 }
 
-static void draw_text_line(RenderCtx *c, const Scan *sc, uint32_t *row, uint32_t addr,
-                           unsigned rs, uint64_t frame)
+static void draw_text_line(RenderCtx *c, const Scan *sc, uint32_t *row, uint32_t addr, unsigned rs,
+                           uint64_t frame)
 {
     const VgaState *s = c->s;
     const uint8_t *vram = s->vram;
@@ -412,7 +412,8 @@ bool vga_frame_changed(VgaState *s, uint64_t now_ns)
     s->seen_gen = s->regs_gen;
     /* blinking: only a text mode blinks (the cursor, and characters with AR10 bit 3) */
     int blink = -1;
-    if (!(s->vbe[VBE_ENABLE] & VBE_ENABLED) && !(s->gr[6] & 1)) {
+    if (!(s->vbe[VBE_ENABLE] & VBE_ENABLED) && !(s->gr[6] & 1) &&
+        (!(s->cr[0x0A] & 0x20) || (s->ar[0x10] & 0x08))) {
         blink = (int)((vframe(s, now_ns) >> 3) & 3);
     }
     if (blink != s->seen_blink) {

@@ -10,8 +10,8 @@ struct Machine;
 struct SdlUi;
 
 typedef struct Display {
-    VgaFrame shot;      /* screendump's picture */
-    struct SdlUi *sdl;  /* the window, or NULL when headless */
+    VgaFrame shot;     /* screendump's picture */
+    struct SdlUi *sdl; /* the window, or NULL when headless */
 } Display;
 
 #ifdef HAVE_SDL2

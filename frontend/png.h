@@ -6,7 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Write w x h pixels (0x00RRGGBB, row after row) to path. Returns 0, or -1 with a message in err. */
+/* Write w x h pixels (0x00RRGGBB, row after row) to path. Returns 0, or -1 with a message in err.
+ */
 int png_write_rgb(const char *path, const uint32_t *pix, int w, int h, char *err, size_t errlen);
 
 #endif

@@ -24,16 +24,22 @@
 #include "frontend/machine.h"
 #include "frontend/vmsnap.h"
 
-#define REFRESH_MS 16     /* at most 60 redraws a second (16.7 ms; 16 rounds the timer) */
-#define TITLE_MS 1000     /* title (speed) update period */
-#define KEYQ 256          /* queued key events */
-#define PACE_SLACK_NS 10000000ull   /* virtual time may lead wall time by this much */
+#define REFRESH_MS 16             /* at most 60 redraws a second (16.7 ms; 16 rounds the timer) */
+#define TITLE_MS 1000             /* title (speed) update period */
+#define KEYQ 256                  /* queued key events */
+#define PACE_SLACK_NS 10000000ull /* virtual time may lead wall time by this much */
 #define PACE_MAX_LAG_NS 200000000ull /* a guest slower than real time catches up at most this */
 
 typedef struct KeyEv {
     uint8_t b[8];
     uint8_t n;
 } KeyEv;
+
+typedef struct MouseEv {
+    int dx, dy, dz;
+    unsigned buttons;
+} MouseEv;
+#define MOUSEQ 64
 
 typedef struct SdlUi {
     SDL_Window *win;
@@ -48,9 +54,9 @@ typedef struct SdlUi {
     bool grabbed, paused, in_pause, title_dirty;
     KeyEv keyq[KEYQ];
     int kq_head, kq_count;
-    int mdx, mdy, mdz;
+    MouseEv mq[MOUSEQ]; /* mouse events; motion merges into the last while buttons hold */
+    int mq_count;
     unsigned mbuttons;
-    bool mouse_dirty;
     uint64_t pace_host0, pace_virt0;
 } SdlUi;
 
@@ -66,6 +72,40 @@ static uint64_t host_ns(void)
 /* ---- keyboard: SDL scancodes (USB HID usages) to set 2 ---- */
 
 #define E0 0x100 /* the code takes the 0xE0 prefix */
+
+/* the other keys: set 2 codes, E0 for the 0xE0-prefixed ones */
+static const uint16_t kSet2Keys[SDL_NUM_SCANCODES] = {
+    [SDL_SCANCODE_RETURN] = 0x5A,         [SDL_SCANCODE_ESCAPE] = 0x76,
+    [SDL_SCANCODE_BACKSPACE] = 0x66,      [SDL_SCANCODE_TAB] = 0x0D,
+    [SDL_SCANCODE_SPACE] = 0x29,          [SDL_SCANCODE_MINUS] = 0x4E,
+    [SDL_SCANCODE_EQUALS] = 0x55,         [SDL_SCANCODE_LEFTBRACKET] = 0x54,
+    [SDL_SCANCODE_RIGHTBRACKET] = 0x5B,   [SDL_SCANCODE_BACKSLASH] = 0x5D,
+    [SDL_SCANCODE_NONUSHASH] = 0x5D,      [SDL_SCANCODE_SEMICOLON] = 0x4C,
+    [SDL_SCANCODE_APOSTROPHE] = 0x52,     [SDL_SCANCODE_GRAVE] = 0x0E,
+    [SDL_SCANCODE_COMMA] = 0x41,          [SDL_SCANCODE_PERIOD] = 0x49,
+    [SDL_SCANCODE_SLASH] = 0x4A,          [SDL_SCANCODE_CAPSLOCK] = 0x58,
+    [SDL_SCANCODE_SCROLLLOCK] = 0x7E,     [SDL_SCANCODE_INSERT] = E0 | 0x70,
+    [SDL_SCANCODE_HOME] = E0 | 0x6C,      [SDL_SCANCODE_PAGEUP] = E0 | 0x7D,
+    [SDL_SCANCODE_DELETE] = E0 | 0x71,    [SDL_SCANCODE_END] = E0 | 0x69,
+    [SDL_SCANCODE_PAGEDOWN] = E0 | 0x7A,  [SDL_SCANCODE_RIGHT] = E0 | 0x74,
+    [SDL_SCANCODE_LEFT] = E0 | 0x6B,      [SDL_SCANCODE_DOWN] = E0 | 0x72,
+    [SDL_SCANCODE_UP] = E0 | 0x75,        [SDL_SCANCODE_NUMLOCKCLEAR] = 0x77,
+    [SDL_SCANCODE_KP_DIVIDE] = E0 | 0x4A, [SDL_SCANCODE_KP_MULTIPLY] = 0x7C,
+    [SDL_SCANCODE_KP_MINUS] = 0x7B,       [SDL_SCANCODE_KP_PLUS] = 0x79,
+    [SDL_SCANCODE_KP_ENTER] = E0 | 0x5A,  [SDL_SCANCODE_KP_1] = 0x69,
+    [SDL_SCANCODE_KP_2] = 0x72,           [SDL_SCANCODE_KP_3] = 0x7A,
+    [SDL_SCANCODE_KP_4] = 0x6B,           [SDL_SCANCODE_KP_5] = 0x73,
+    [SDL_SCANCODE_KP_6] = 0x74,           [SDL_SCANCODE_KP_7] = 0x6C,
+    [SDL_SCANCODE_KP_8] = 0x75,           [SDL_SCANCODE_KP_9] = 0x7D,
+    [SDL_SCANCODE_KP_0] = 0x70,           [SDL_SCANCODE_KP_PERIOD] = 0x71,
+    [SDL_SCANCODE_NONUSBACKSLASH] = 0x61, [SDL_SCANCODE_APPLICATION] = E0 | 0x2F,
+    [SDL_SCANCODE_INTERNATIONAL1] = 0x51, /* Ro */
+    [SDL_SCANCODE_INTERNATIONAL3] = 0x6A, /* Yen */
+    [SDL_SCANCODE_LCTRL] = 0x14,          [SDL_SCANCODE_LSHIFT] = 0x12,
+    [SDL_SCANCODE_LALT] = 0x11,           [SDL_SCANCODE_LGUI] = E0 | 0x1F,
+    [SDL_SCANCODE_RCTRL] = E0 | 0x14,     [SDL_SCANCODE_RSHIFT] = 0x59,
+    [SDL_SCANCODE_RALT] = E0 | 0x11,      [SDL_SCANCODE_RGUI] = E0 | 0x27,
+};
 
 static uint16_t set2_code(SDL_Scancode sc)
 {
@@ -86,67 +126,7 @@ static uint16_t set2_code(SDL_Scancode sc)
                                        0x83, 0x0A, 0x01, 0x09, 0x78, 0x07};
         return kF[sc - SDL_SCANCODE_F1];
     }
-    switch (sc) {
-    case SDL_SCANCODE_RETURN: return 0x5A;
-    case SDL_SCANCODE_ESCAPE: return 0x76;
-    case SDL_SCANCODE_BACKSPACE: return 0x66;
-    case SDL_SCANCODE_TAB: return 0x0D;
-    case SDL_SCANCODE_SPACE: return 0x29;
-    case SDL_SCANCODE_MINUS: return 0x4E;
-    case SDL_SCANCODE_EQUALS: return 0x55;
-    case SDL_SCANCODE_LEFTBRACKET: return 0x54;
-    case SDL_SCANCODE_RIGHTBRACKET: return 0x5B;
-    case SDL_SCANCODE_BACKSLASH: return 0x5D;
-    case SDL_SCANCODE_NONUSHASH: return 0x5D;
-    case SDL_SCANCODE_SEMICOLON: return 0x4C;
-    case SDL_SCANCODE_APOSTROPHE: return 0x52;
-    case SDL_SCANCODE_GRAVE: return 0x0E;
-    case SDL_SCANCODE_COMMA: return 0x41;
-    case SDL_SCANCODE_PERIOD: return 0x49;
-    case SDL_SCANCODE_SLASH: return 0x4A;
-    case SDL_SCANCODE_CAPSLOCK: return 0x58;
-    case SDL_SCANCODE_SCROLLLOCK: return 0x7E;
-    case SDL_SCANCODE_INSERT: return E0 | 0x70;
-    case SDL_SCANCODE_HOME: return E0 | 0x6C;
-    case SDL_SCANCODE_PAGEUP: return E0 | 0x7D;
-    case SDL_SCANCODE_DELETE: return E0 | 0x71;
-    case SDL_SCANCODE_END: return E0 | 0x69;
-    case SDL_SCANCODE_PAGEDOWN: return E0 | 0x7A;
-    case SDL_SCANCODE_RIGHT: return E0 | 0x74;
-    case SDL_SCANCODE_LEFT: return E0 | 0x6B;
-    case SDL_SCANCODE_DOWN: return E0 | 0x72;
-    case SDL_SCANCODE_UP: return E0 | 0x75;
-    case SDL_SCANCODE_NUMLOCKCLEAR: return 0x77;
-    case SDL_SCANCODE_KP_DIVIDE: return E0 | 0x4A;
-    case SDL_SCANCODE_KP_MULTIPLY: return 0x7C;
-    case SDL_SCANCODE_KP_MINUS: return 0x7B;
-    case SDL_SCANCODE_KP_PLUS: return 0x79;
-    case SDL_SCANCODE_KP_ENTER: return E0 | 0x5A;
-    case SDL_SCANCODE_KP_1: return 0x69;
-    case SDL_SCANCODE_KP_2: return 0x72;
-    case SDL_SCANCODE_KP_3: return 0x7A;
-    case SDL_SCANCODE_KP_4: return 0x6B;
-    case SDL_SCANCODE_KP_5: return 0x73;
-    case SDL_SCANCODE_KP_6: return 0x74;
-    case SDL_SCANCODE_KP_7: return 0x6C;
-    case SDL_SCANCODE_KP_8: return 0x75;
-    case SDL_SCANCODE_KP_9: return 0x7D;
-    case SDL_SCANCODE_KP_0: return 0x70;
-    case SDL_SCANCODE_KP_PERIOD: return 0x71;
-    case SDL_SCANCODE_NONUSBACKSLASH: return 0x61;
-    case SDL_SCANCODE_APPLICATION: return E0 | 0x2F;
-    case SDL_SCANCODE_INTERNATIONAL1: return 0x51; /* Ro */
-    case SDL_SCANCODE_INTERNATIONAL3: return 0x6A; /* Yen */
-    case SDL_SCANCODE_LCTRL: return 0x14;
-    case SDL_SCANCODE_LSHIFT: return 0x12;
-    case SDL_SCANCODE_LALT: return 0x11;
-    case SDL_SCANCODE_LGUI: return E0 | 0x1F;
-    case SDL_SCANCODE_RCTRL: return E0 | 0x14;
-    case SDL_SCANCODE_RSHIFT: return 0x59;
-    case SDL_SCANCODE_RALT: return E0 | 0x11;
-    case SDL_SCANCODE_RGUI: return E0 | 0x27;
-    default: return 0;
-    }
+    return (unsigned)sc < SDL_NUM_SCANCODES ? kSet2Keys[sc] : 0;
 }
 
 static void queue_key(SdlUi *u, const uint8_t *b, int n)
@@ -192,6 +172,23 @@ static void key_event(SdlUi *u, SDL_Scancode sc, bool down)
     queue_key(u, b, n);
 }
 
+/* Motion and wheel add to the last queued event while the buttons stay as they were; a
+ * button change starts a new event, so that a click within one slice is not lost. */
+static void queue_mouse(SdlUi *u, int dx, int dy, int dz, bool new_event)
+{
+    MouseEv *e = u->mq_count ? &u->mq[u->mq_count - 1] : NULL;
+    if (!e || new_event || e->buttons != u->mbuttons) {
+        if (u->mq_count == MOUSEQ) {
+            return;
+        }
+        e = &u->mq[u->mq_count++];
+        *e = (MouseEv){0, 0, 0, u->mbuttons};
+    }
+    e->dx += dx;
+    e->dy += dy;
+    e->dz += dz;
+}
+
 static void flush_input(Machine *m, SdlUi *u)
 {
     while (u->kq_count > 0) {
@@ -202,11 +199,11 @@ static void flush_input(Machine *m, SdlUi *u)
         u->kq_head = (u->kq_head + 1) % KEYQ;
         u->kq_count--;
     }
-    if (u->mouse_dirty) {
-        machine_mouse_event(m, u->mdx, u->mdy, u->mdz, u->mbuttons);
-        u->mdx = u->mdy = u->mdz = 0;
-        u->mouse_dirty = false;
+    for (int k = 0; k < u->mq_count; k++) {
+        const MouseEv *e = &u->mq[k];
+        machine_mouse_event(m, e->dx, e->dy, e->dz, e->buttons);
     }
+    u->mq_count = 0;
 }
 
 /* ---- window ---- */
@@ -276,6 +273,14 @@ static void redraw(Machine *m, SdlUi *u, bool force)
         int scale = f->w < 640 ? 2 : 1;
         if (!(SDL_GetWindowFlags(u->win) & SDL_WINDOW_MAXIMIZED)) {
             SDL_SetWindowSize(u->win, f->w * scale, f->h * scale);
+            /* a window that grew past the screen's edge moves back onto it */
+            SDL_Rect b;
+            int x, y;
+            SDL_GetWindowPosition(u->win, &x, &y);
+            if (SDL_GetDisplayUsableBounds(SDL_GetWindowDisplayIndex(u->win), &b) == 0 &&
+                (x + f->w * scale > b.x + b.w || y + f->h * scale > b.y + b.h)) {
+                SDL_SetWindowPosition(u->win, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED);
+            }
         }
     }
     SDL_UpdateTexture(u->tex, NULL, f->pix, f->w * 4);
@@ -348,16 +353,14 @@ static bool hotkey(Machine *m, SdlUi *u, SDL_Scancode sc)
     }
 }
 
+/* SDL's buttons to the PS/2 mouse's: left, right, middle, and the two side buttons */
 static unsigned sdl_button_bit(uint8_t b)
 {
-    switch (b) {
-    case SDL_BUTTON_LEFT: return 1;
-    case SDL_BUTTON_RIGHT: return 2;
-    case SDL_BUTTON_MIDDLE: return 4;
-    case SDL_BUTTON_X1: return 8;
-    case SDL_BUTTON_X2: return 16;
-    default: return 0;
-    }
+    static const uint8_t kBits[] = {
+        [SDL_BUTTON_LEFT] = 1, [SDL_BUTTON_RIGHT] = 2, [SDL_BUTTON_MIDDLE] = 4,
+        [SDL_BUTTON_X1] = 8,   [SDL_BUTTON_X2] = 16,
+    };
+    return b < sizeof kBits ? kBits[b] : 0;
 }
 
 static void handle_event(Machine *m, SdlUi *u, const SDL_Event *ev)
@@ -389,9 +392,7 @@ static void handle_event(Machine *m, SdlUi *u, const SDL_Event *ev)
     }
     case SDL_MOUSEMOTION:
         if (u->grabbed) {
-            u->mdx += ev->motion.xrel;
-            u->mdy += ev->motion.yrel;
-            u->mouse_dirty = true;
+            queue_mouse(u, ev->motion.xrel, ev->motion.yrel, 0, false);
         }
         break;
     case SDL_MOUSEBUTTONDOWN:
@@ -403,14 +404,13 @@ static void handle_event(Machine *m, SdlUi *u, const SDL_Event *ev)
             } else {
                 u->mbuttons &= ~bit;
             }
-            u->mouse_dirty = true;
+            queue_mouse(u, 0, 0, 0, true);
         }
         break;
     case SDL_MOUSEWHEEL:
         if (u->grabbed) {
             int y = ev->wheel.direction == SDL_MOUSEWHEEL_FLIPPED ? -ev->wheel.y : ev->wheel.y;
-            u->mdz -= y; /* SDL: positive away from the user; PS/2 dz: towards */
-            u->mouse_dirty = true;
+            queue_mouse(u, 0, 0, -y, false); /* SDL: + away from the user; PS/2 dz: towards */
         }
         break;
     default:

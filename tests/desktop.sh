@@ -4,6 +4,9 @@
 #  1. SeaBIOS with the VGA BIOS: the window shows SeaBIOS's text; the X screenshot of the window
 #     equals x86pc's own screendump taken around it; the title names the mouse grab key and
 #     shows [paused] after Ctrl-Alt-P; Ctrl-Alt-Q ends x86pc with status 0.
+#  1b. The PS/2 mouse: tests/desktop/mouse.asm (a BIOS image that makes the mouse an
+#     IntelliMouse and prints its packets on the debug console); after Ctrl-Alt-G grabs the
+#     mouse, xdotool's motion, click and wheel arrive as packets.
 #  2. With the Linux test guest (tests/cache/guest/disk.img from tests/linux/build-guest.sh, if
 #     it exists): SeaBIOS, SYSLINUX and then the Linux console on the VGA text screen; a shell is
 #     started on tty1 (the VGA console) through the serial console; a command typed into the
@@ -41,7 +44,7 @@ n=90
 while [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ]; do
     n=$((n + 1))
 done
-Xvfb ":$n" -screen 0 1024x768x24 -nolisten tcp >"$OUT/xvfb.log" 2>&1 &
+Xvfb ":$n" -screen 0 1280x1024x24 -nolisten tcp >"$OUT/xvfb.log" 2>&1 &
 pids+=($!)
 export DISPLAY=":$n"
 for _ in $(seq 100); do
@@ -72,7 +75,7 @@ start() {
     XPID=$!
     pids+=($XPID)
     WID=
-    for _ in $(seq 100); do
+    for _ in $(seq 300); do
         WID=$(xdotool search --name '^x86pc' 2>/dev/null | head -1)
         [ -n "$WID" ] && break
         sleep 0.1
@@ -91,8 +94,8 @@ dump() {
     done
     return 1
 }
-xshot() {
-    import -window "$WID" -depth 8 "PNG24:$1" 2>/dev/null
+xshot() { # (import with no window would wait for a click: never without one)
+    [ -n "$WID" ] && timeout 30 import -window "$WID" -depth 8 "PNG24:$1" 2>/dev/null
 }
 # the X screenshot equals a screendump taken just before or just after it (the cursor blinks)
 same_as_dump() {
@@ -159,6 +162,43 @@ esac
 xdotool key ctrl+alt+q
 wait_exit 10
 if [ "$st" = 0 ]; then ok "Ctrl-Alt-Q ends x86pc with status 0"; else bad "Ctrl-Alt-Q ends x86pc (status $st)"; fi
+
+# ---- 1b. the mouse ----
+if nasm -f bin -o "$OUT/mouse.bin" tests/desktop/mouse.asm; then
+    start mouse -bios "$OUT/mouse.bin" -m 16 -serial none -debugcon "file:$OUT/mouse.dbg"
+    for _ in $(seq 100); do
+        grep -q READY "$OUT/mouse.dbg" 2>/dev/null && break
+        sleep 0.1
+    done
+    if grep -q 'READY id=03' "$OUT/mouse.dbg"; then ok "the mouse is an IntelliMouse (ID 3)"; else bad "the mouse is an IntelliMouse"; fi
+    xdotool windowfocus --sync "$WID" 2>/dev/null
+    xdotool key ctrl+alt+g
+    sleep 0.5
+    case "$(title)" in
+    *releases*) ok "Ctrl-Alt-G grabs the mouse (title: $(title))" ;;
+    *) bad "Ctrl-Alt-G grabs the mouse (title: $(title))" ;;
+    esac
+    xdotool mousemove_relative 20 10
+    sleep 0.3
+    xdotool click 1
+    sleep 0.3
+    xdotool click 5
+    sleep 0.3
+    xdotool click 4
+    sleep 0.5
+    xdotool key ctrl+alt+g
+    # packets: "M b0 b1 b2 b3" (b0: buttons and signs, b1 dx, b2 dy, b3 wheel)
+    pk() { grep -E "^M $1" "$OUT/mouse.dbg" >/dev/null; }
+    if grep -E '^M [0-9A-F][8-9A-F] ' "$OUT/mouse.dbg" | awk '$3 != "00" && $3 !~ /^[89A-F]/' | grep -q .; then
+        ok "motion to the right arrives (dx > 0)"
+    else
+        bad "motion to the right arrives"
+    fi
+    if pk '[0-9A-F][9BDF] '; then ok "the left button arrives"; else bad "the left button arrives"; fi
+    if pk '.. .. .. 01' && pk '.. .. .. FF'; then ok "the wheel arrives, both ways"; else bad "the wheel arrives, both ways"; fi
+    mon quit
+    wait_exit 10
+fi
 
 # ---- 2. the Linux guest ----
 if [ ! -f "$GUEST/disk.img" ]; then
@@ -234,7 +274,7 @@ if [ -f "$GUEST/disk.img" ] && command -v mcopy >/dev/null; then
     else
         bad "keys typed into the window reach the shell on the framebuffer console"
     fi
-    geom=$(xwininfo -id "$WID" 2>/dev/null | awk '/Width:/ {w=$2} /Height:/ {h=$2} END {print w "x" h}')
+    geom=$(timeout 10 xwininfo -id "$WID" 2>/dev/null | awk '/Width:/ {w=$2} /Height:/ {h=$2} END {print w "x" h}')
     if [ "$geom" = 1024x768 ]; then ok "the window follows the VBE mode (1024x768)"; else bad "the window follows the VBE mode ($geom)"; fi
     if same_as_dump fb; then
         ok "the X screenshot shows the VBE framebuffer as the VGA shows it"

@@ -39,6 +39,7 @@ suite "direct linux boot (fake kernel)" bash tests/linuxboot.sh
 suite "acpi power-off" bash tests/acpi_poweroff.sh
 suite "snapshots" bash tests/snapshot.sh
 suite "IDE disk and CD boot" bash tests/guest_boot_disk.sh
+suite "VGA pictures (screendump)" bash tests/vga/run.sh
 suite "debugger prompt" bash tests/debugger.sh
 suite "gdb stub" bash tests/gdbstub.sh
 suite "debugger fuzz" bash tests/dbgfuzz.sh
@@ -47,6 +48,7 @@ suite "linux: direct kernel boot" bash tests/linux_boot.sh direct
 suite "linux: disk through SeaBIOS and SYSLINUX" bash tests/linux_boot.sh disk
 suite "linux: CD through SeaBIOS and ISOLINUX" bash tests/linux_boot.sh cdrom
 suite "linux: determinism and snapshot at the prompt" bash tests/linux_extra.sh
+suite "desktop: SDL window under Xvfb" bash tests/desktop.sh
 suite "build (san)" build san o/san/unit_tests o/san/tests/cpu_tests o/san/tests/diff_tests o/san/x86pc
 suite "unit (san)" o/san/unit_tests
 suite "cpu tests (san)" o/san/tests/cpu_tests ../shared/cpu-tests/80286-real

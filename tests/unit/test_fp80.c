@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cpu/fp80.h"
+#include "cpu/fp80_internal.h"
 #include "tests/unit/test.h"
 
 /* build with -DFP80_SOAK=n to run n times as many random cases */
@@ -1163,4 +1164,59 @@ TEST(fp80, known_values)
     Float80 pi = fp80_const(FP_CONST_PI, FP_RC_NEAREST);
     EXPECT_EQ(pi.mant, 0xC90FDAA22168C235ull);
     EXPECT_EQ(fp80_const(FP_CONST_PI, FP_RC_DOWN).mant, 0xC90FDAA22168C234ull);
+}
+
+/* The fast integer square root of FSQRT against the bit-by-bit method, on random normalised
+ * 128-bit values and the edges (2^126, 2^128 - 1, perfect squares and their neighbours). */
+
+static uint64_t ref_isqrt128(u128 n, u128 *rem_out)
+{
+    u128 r = 0, rem = 0;
+    for (int i = 0; i < 64; i++) {
+        rem = (rem << 2) | (n >> 126);
+        n <<= 2;
+        u128 t = (r << 2) | 1;
+        r <<= 1;
+        if (rem >= t) {
+            rem -= t;
+            r |= 1;
+        }
+    }
+    *rem_out = rem;
+    return (uint64_t)r;
+}
+
+TEST(fp80, isqrt128_vs_bitwise)
+{
+    g_rng = 7;
+    int bad = 0;
+    for (int i = 0; i < 200000; i++) {
+        u128 n;
+        uint64_t hi = rnd(), lo = rnd();
+        switch (i % 4) {
+        case 0:
+            n = ((u128)(hi | (1ull << 62)) << 64) | lo; /* >= 2^126 */
+            break;
+        case 1: { /* a perfect square, or one off it */
+            uint64_t r = rnd() | (1ull << 63);
+            n = (u128)r * r + (u128)(int)(lo % 3) - 1;
+            if (n < ((u128)1 << 126)) {
+                n = (u128)1 << 126;
+            }
+            break;
+        }
+        case 2:
+            n = ~(u128)0 - (lo & 0xFFFF);
+            break;
+        default:
+            n = ((u128)1 << 126) + (lo & 0xFFFF);
+            break;
+        }
+        u128 rem1, rem2;
+        uint64_t r1 = fp80i_isqrt128(n, &rem1), r2 = ref_isqrt128(n, &rem2);
+        if (r1 != r2 || rem1 != rem2) {
+            bad++;
+        }
+    }
+    EXPECT_EQ(bad, 0);
 }

@@ -125,7 +125,7 @@ TEST(vga, write_mode0_rotate_and_logical_functions)
     bus_mmio_write(&f->bus, 0xA0001, 0xF0, 1);
     EXPECT_EQ(plane(f, 1, 1), 0x0F);
     (void)bus_mmio_read(&f->bus, 0xA0000, 1); /* latches = 0xF0 on every plane */
-    gc(f, 3, 0x18);                          /* XOR, no rotation */
+    gc(f, 3, 0x18);                           /* XOR, no rotation */
     bus_mmio_write(&f->bus, 0xA0002, 0xFF, 1);
     EXPECT_EQ(plane(f, 2, 2), 0x0F);
     gc(f, 3, 0x08); /* AND */
@@ -400,7 +400,7 @@ TEST(vga, dispi_registers_and_lfb)
     EXPECT_EQ(pci_config_read(&f->pci, 0x10, 0, 4), 0x11111234);
     EXPECT_EQ(pci_config_read(&f->pci, 0x10, 0x0A, 2), 0x0300);
     pci_config_write(&f->pci, 0x10, 0x10, 0xFFFFFFFF, 4);
-    EXPECT_EQ(pci_config_read(&f->pci, 0x10, 0x10, 4), (uint32_t)~(VGA_VRAM_SIZE - 1) | 8);
+    EXPECT_EQ(pci_config_read(&f->pci, 0x10, 0x10, 4), (uint32_t) ~(VGA_VRAM_SIZE - 1) | 8);
     pci_config_write(&f->pci, 0x10, 0x10, 0xE0000000, 4);
     pci_config_write(&f->pci, 0x10, 0x04, 0x0003, 2);
     bus_write(&f->bus, 0xE0000000 + 4 * (800 * 2 + 3), 0x00123456, 4);
@@ -440,8 +440,12 @@ TEST(vga, change_detection)
     EXPECT_TRUE(!vga_frame_changed(s, 0));
     dt_outb(&f->bus, 0x3C8, 3);
     EXPECT_TRUE(vga_frame_changed(s, 0));
-    /* the blink phase of a text mode moves with the virtual frames */
+    /* with the cursor off and blinking disabled, time alone changes nothing */
     uint64_t frame = vga_frame_ns(s, NULL, NULL, NULL, NULL, NULL);
+    EXPECT_TRUE(!vga_frame_changed(s, frame * 8));
+    /* with the cursor on, the blink phase moves with the virtual frames */
+    crtc(f, 0x0A, 0x0E);
+    EXPECT_TRUE(vga_frame_changed(s, 0));
     EXPECT_TRUE(!vga_frame_changed(s, frame * 3));
     EXPECT_TRUE(vga_frame_changed(s, frame * 8));
     vga_fx_free(f);
