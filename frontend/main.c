@@ -1,6 +1,7 @@
 /* x86pc command line. Option names follow QEMU's where the concept is the same. A user's mistake
  * (bad option, missing file) gets one clear line on stderr and exit status 1. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,28 @@
 #include "mmu/log.h"
 
 #define X86PC_VERSION "0.1"
+
+static volatile sig_atomic_t g_lazy_sigint;
+
+static void lazy_debug_sigint(int sig)
+{
+    (void)sig;
+    g_lazy_sigint = 1;
+}
+
+/* Polled by the board between slices until the first Ctrl-C, which starts the debugger (it
+ * installs its own hooks and stops the machine at the next instruction boundary). */
+static void lazy_debug_poll(void *opaque)
+{
+    if (g_lazy_sigint) {
+        g_lazy_sigint = 0;
+        Machine *m = opaque;
+        m->dbg_poll = NULL;
+        if (debugger_init(m, NULL)) {
+            m->quit = true;
+        }
+    }
+}
 
 static void usage(FILE *f)
 {
@@ -469,6 +492,14 @@ int main(int argc, char **argv)
         console_restore();
         machine_free(&m);
         return 1;
+    }
+    /* Ctrl-C in a headless run whose stdin nothing else reads (no -nographic serial console,
+     * no monitor on stdio, no -debug, no gdb): the debugger prompt, created only then, so the
+     * run goes at full speed until asked. */
+    if (!debug && !gdb_spec && !mon_on && !stdio_serial && isatty(STDIN_FILENO)) {
+        signal(SIGINT, lazy_debug_sigint);
+        m.dbg_poll = lazy_debug_poll;
+        m.dbg_opaque = &m;
     }
     /* ---- end debugger and gdb stub ---- */
     struct timespec t0, t1;

@@ -43,6 +43,7 @@ suite "VGA pictures (screendump)" bash tests/vga/run.sh
 suite "debugger prompt" bash tests/debugger.sh
 suite "gdb stub" bash tests/gdbstub.sh
 suite "debugger fuzz" bash tests/dbgfuzz.sh
+suite "Ctrl-C opens the debugger" python3 tests/debug_ctrlc.py
 suite "linux guest build" bash tests/linux/smoke.sh
 suite "linux: direct kernel boot" bash tests/linux_boot.sh direct
 suite "linux: disk through SeaBIOS and SYSLINUX" bash tests/linux_boot.sh disk
