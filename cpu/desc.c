@@ -142,10 +142,11 @@ static void set_zf(Cpu *cpu, bool z)
     cpu_set_flags_mask(cpu, F_ZF, z ? F_ZF : 0);
 }
 
-static int verify(Cpu *cpu, const Insn *i, bool write)
+/* VERR/VERW/LAR/LSL: #UD outside protected mode, then read the selector operand and look up its
+ * descriptor (*ok false when there is none to look at). Nonzero: an exception was raised. */
+static int probe_operand(Cpu *cpu, const Insn *i, uint16_t *sel, Desc *d, bool *ok)
 {
     uint32_t v;
-    Desc d;
     int fault;
     if (!prot_only(cpu)) {
         return cpu_ud(cpu);
@@ -153,9 +154,17 @@ static int verify(Cpu *cpu, const Insn *i, bool write)
     if (cpu_read_rm(cpu, i, 2, &v)) {
         return 1;
     }
-    uint16_t sel = (uint16_t)v;
-    bool ok = probe_desc(cpu, sel, &d, &fault);
-    if (fault) {
+    *sel = (uint16_t)v;
+    *ok = probe_desc(cpu, *sel, d, &fault);
+    return fault ? 1 : 0;
+}
+
+static int verify(Cpu *cpu, const Insn *i, bool write)
+{
+    uint16_t sel;
+    Desc d;
+    bool ok;
+    if (probe_operand(cpu, i, &sel, &d, &ok)) {
         return 1;
     }
     if (ok) {
@@ -201,18 +210,10 @@ static bool lsl_type_ok(unsigned t)
 
 static int lar_lsl(Cpu *cpu, const Insn *i, bool lsl)
 {
-    uint32_t v;
+    uint16_t sel;
     Desc d;
-    int fault;
-    if (!prot_only(cpu)) {
-        return cpu_ud(cpu);
-    }
-    if (cpu_read_rm(cpu, i, 2, &v)) {
-        return 1;
-    }
-    uint16_t sel = (uint16_t)v;
-    bool ok = probe_desc(cpu, sel, &d, &fault);
-    if (fault) {
+    bool ok;
+    if (probe_operand(cpu, i, &sel, &d, &ok)) {
         return 1;
     }
     if (ok) {
